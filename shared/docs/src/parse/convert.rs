@@ -1,0 +1,374 @@
+//! Shared machinery for building the model from a value tree: the conversion context (root,
+//! unresolved-ref log, cycle and size guards), reference following, and schema conversion used by
+//! both the OpenAPI 3.x and the Swagger 2.0 readers.
+
+use serde_json::{Map, Value};
+
+use super::refs::{self, escape};
+use crate::model::{
+    AdditionalProperties, Discriminator, Property, Schema, SchemaRef, SecurityRequirement, Server,
+    ServerVariable, Text, UnresolvedRef,
+};
+
+/// Schemas nested deeper than this (counting inlined refs) are cut and marked truncated.
+const MAX_SCHEMA_DEPTH: usize = 48;
+/// At most this many schema nodes are built, whatever inlined refs multiply.
+const MAX_SCHEMA_NODES: usize = 1_000_000;
+/// At most this many hops when following a chain of refs to refs.
+const MAX_REF_HOPS: usize = 32;
+
+const CONSTRAINTS: [&str; 13] = [
+    "multipleOf",
+    "minimum",
+    "exclusiveMinimum",
+    "maximum",
+    "exclusiveMaximum",
+    "minLength",
+    "maxLength",
+    "pattern",
+    "minItems",
+    "maxItems",
+    "uniqueItems",
+    "minProperties",
+    "maxProperties",
+];
+
+pub(crate) struct Ctx<'a> {
+    pub root: &'a Value,
+    /// `#/components/schemas/` or `#/definitions/`.
+    schema_prefix: &'static str,
+    named: Option<&'a Map<String, Value>>,
+    pub unresolved: Vec<UnresolvedRef>,
+    stack: Vec<String>,
+    depth: usize,
+    nodes: usize,
+}
+
+/// `v[key]` as a string.
+pub(crate) fn str_of<'v>(v: &'v Value, key: &str) -> Option<&'v str> {
+    v.get(key).and_then(Value::as_str)
+}
+
+/// `v[key]` as an owned, non-empty string (numbers and bools are written out too).
+pub(crate) fn string_of(v: &Value, key: &str) -> Option<String> {
+    match v.get(key)? {
+        Value::String(s) if !s.trim().is_empty() => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// `v[key]` as authored prose.
+pub(crate) fn text_of(v: &Value, key: &str) -> Option<Text> {
+    str_of(v, key).and_then(Text::authored)
+}
+
+pub(crate) fn bool_of(v: &Value, key: &str) -> bool {
+    v.get(key).and_then(Value::as_bool).unwrap_or(false)
+}
+
+/// Entries of an object member (empty when missing or not an object).
+pub(crate) fn entries<'v>(
+    v: &'v Value,
+    key: &str,
+) -> impl Iterator<Item = (&'v String, &'v Value)> {
+    v.get(key)
+        .and_then(Value::as_object)
+        .into_iter()
+        .flat_map(|m| m.iter())
+}
+
+/// Items of an array member (empty when missing or not an array).
+pub(crate) fn items<'v>(v: &'v Value, key: &str) -> impl Iterator<Item = &'v Value> {
+    v.get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flat_map(|a| a.iter())
+}
+
+/// Strings of an array member.
+pub(crate) fn strings(v: &Value, key: &str) -> Vec<String> {
+    items(v, key)
+        .filter_map(|x| x.as_str().map(str::to_string))
+        .collect()
+}
+
+/// A compact display form of a JSON value (strings unquoted).
+pub(crate) fn display_value(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(root: &'a Value, swagger: bool) -> Self {
+        let (schema_prefix, named) = if swagger {
+            (
+                "#/definitions/",
+                root.get("definitions").and_then(Value::as_object),
+            )
+        } else {
+            (
+                "#/components/schemas/",
+                root.get("components")
+                    .and_then(|c| c.get("schemas"))
+                    .and_then(Value::as_object),
+            )
+        };
+        Ctx {
+            root,
+            schema_prefix,
+            named,
+            unresolved: Vec::new(),
+            stack: Vec::new(),
+            depth: 0,
+            nodes: 0,
+        }
+    }
+
+    fn record(&mut self, pointer: &str, reference: &str, dangling: bool) {
+        self.unresolved.push(UnresolvedRef {
+            pointer: pointer.to_string(),
+            reference: reference.to_string(),
+            dangling,
+        });
+    }
+
+    /// Follows `$ref` chains from `v` (at `pointer`). Returns the target and its pointer, or
+    /// `None` (recorded as unresolved) for dangling, remote or cyclic chains.
+    pub fn deref(&mut self, v: &'a Value, pointer: &str) -> Option<(&'a Value, String)> {
+        let mut node = v;
+        let mut at = pointer.to_string();
+        let mut seen: Vec<&str> = Vec::new();
+        while let Some(r) = refs::ref_of(node) {
+            if !refs::is_local(r) {
+                self.record(&at, r, false);
+                return None;
+            }
+            if seen.contains(&r) || seen.len() >= MAX_REF_HOPS {
+                self.record(&at, r, true);
+                return None;
+            }
+            seen.push(r);
+            match refs::lookup(self.root, r) {
+                Some(t) => {
+                    node = t;
+                    at = r[1..].to_string();
+                }
+                None => {
+                    self.record(&at, r, true);
+                    return None;
+                }
+            }
+        }
+        Some((node, at))
+    }
+
+    /// Converts a schema object at `pointer`.
+    pub fn schema(&mut self, v: &'a Value, pointer: &str) -> Schema {
+        self.nodes += 1;
+        if self.depth >= MAX_SCHEMA_DEPTH || self.nodes > MAX_SCHEMA_NODES {
+            return Schema {
+                truncated: true,
+                ..Schema::default()
+            };
+        }
+        self.depth += 1;
+        let s = self.schema_inner(v, pointer);
+        self.depth -= 1;
+        s
+    }
+
+    fn schema_inner(&mut self, v: &'a Value, pointer: &str) -> Schema {
+        let Some(obj) = v.as_object() else {
+            // `true`/`false` schemas (3.1) and junk: an unconstrained schema.
+            return Schema::default();
+        };
+        if let Some(r) = refs::ref_of(v) {
+            let mut s = self.schema_ref(r, pointer);
+            s.description = s.description.or_else(|| text_of(v, "description"));
+            return s;
+        }
+        let mut s = Schema::default();
+        match obj.get("type") {
+            Some(Value::String(t)) => s.types.push(t.clone()),
+            Some(Value::Array(ts)) => s
+                .types
+                .extend(ts.iter().filter_map(Value::as_str).map(str::to_string)),
+            _ => {}
+        }
+        if let Some(i) = s.types.iter().position(|t| t == "null") {
+            s.types.remove(i);
+            s.nullable = true;
+        }
+        s.nullable |= bool_of(v, "nullable") || bool_of(v, "x-nullable");
+        s.format = string_of(v, "format");
+        s.title = string_of(v, "title");
+        s.description = text_of(v, "description");
+        s.read_only = bool_of(v, "readOnly");
+        s.write_only = bool_of(v, "writeOnly");
+        s.deprecated = bool_of(v, "deprecated");
+        s.default = obj.get("default").cloned();
+        s.example = obj
+            .get("example")
+            .cloned()
+            .or_else(|| items(v, "examples").next().cloned());
+        s.enum_values = items(v, "enum").cloned().collect();
+        s.const_value = obj.get("const").cloned();
+        for key in CONSTRAINTS {
+            match obj.get(key) {
+                None | Some(Value::Null) | Some(Value::Bool(false)) => {}
+                Some(val) => s.constraints.push((key.to_string(), display_value(val))),
+            }
+        }
+        let required = strings(v, "required");
+        for (name, prop) in entries(v, "properties") {
+            let p = format!("{pointer}/properties/{}", escape(name));
+            let schema = self.schema(prop, &p);
+            s.properties.push(Property {
+                name: name.clone(),
+                required: required.contains(name),
+                schema,
+            });
+        }
+        match obj.get("additionalProperties") {
+            Some(Value::Bool(b)) => {
+                s.additional_properties = Some(AdditionalProperties::Allowed(*b))
+            }
+            Some(ap @ Value::Object(_)) => {
+                let inner = self.schema(ap, &format!("{pointer}/additionalProperties"));
+                s.additional_properties = Some(AdditionalProperties::Schema(Box::new(inner)));
+            }
+            _ => {}
+        }
+        if let Some(it) = obj.get("items") {
+            // Tuple-style `items: [..]` (old JSON Schema): document the first.
+            let (it, p) = match it {
+                Value::Array(a) => (
+                    a.first().unwrap_or(&Value::Null),
+                    format!("{pointer}/items/0"),
+                ),
+                other => (other, format!("{pointer}/items")),
+            };
+            s.items = Some(Box::new(self.schema(it, &p)));
+        }
+        s.one_of = self.schema_list(v, "oneOf", pointer);
+        s.any_of = self.schema_list(v, "anyOf", pointer);
+        s.all_of = self.schema_list(v, "allOf", pointer);
+        if let Some(n) = obj.get("not") {
+            s.not = Some(Box::new(self.schema(n, &format!("{pointer}/not"))));
+        }
+        s.discriminator = match obj.get("discriminator") {
+            Some(Value::String(p)) => Some(Discriminator {
+                property_name: p.clone(),
+                mapping: Vec::new(),
+            }),
+            Some(d @ Value::Object(_)) => str_of(d, "propertyName").map(|p| Discriminator {
+                property_name: p.to_string(),
+                mapping: entries(d, "mapping")
+                    .map(|(k, v)| (k.clone(), display_value(v)))
+                    .collect(),
+            }),
+            _ => None,
+        };
+        s
+    }
+
+    fn schema_list(&mut self, v: &'a Value, key: &str, pointer: &str) -> Vec<Schema> {
+        let mut out = Vec::new();
+        for (i, item) in items(v, key).enumerate() {
+            out.push(self.schema(item, &format!("{pointer}/{key}/{i}")));
+        }
+        out
+    }
+
+    fn schema_ref(&mut self, r: &str, pointer: &str) -> Schema {
+        let unresolved = |reference: &str, dangling| Schema {
+            reference: Some(SchemaRef::Unresolved {
+                reference: reference.to_string(),
+                dangling,
+            }),
+            ..Schema::default()
+        };
+        if !refs::is_local(r) {
+            self.record(pointer, r, false);
+            return unresolved(r, false);
+        }
+        if let Some(rest) = r.strip_prefix(self.schema_prefix)
+            && !rest.contains('/')
+        {
+            let name = refs::unescape(rest);
+            if self.named.is_some_and(|m| m.contains_key(&name)) {
+                return Schema {
+                    reference: Some(SchemaRef::Named(name)),
+                    ..Schema::default()
+                };
+            }
+            self.record(pointer, r, true);
+            return unresolved(r, true);
+        }
+        let Some(target) = refs::lookup(self.root, r) else {
+            self.record(pointer, r, true);
+            return unresolved(r, true);
+        };
+        if self.stack.iter().any(|s| s == r) {
+            return Schema {
+                reference: Some(SchemaRef::Recursive(r.to_string())),
+                ..Schema::default()
+            };
+        }
+        self.stack.push(r.to_string());
+        let s = self.schema(target, &r[1..]);
+        self.stack.pop();
+        s
+    }
+
+    /// A list of security requirement objects at `v[key]`; `None` when the key is absent.
+    pub fn security(&self, v: &Value, key: &str) -> Option<Vec<SecurityRequirement>> {
+        let list = v.get(key)?.as_array()?;
+        Some(
+            list.iter()
+                .filter_map(Value::as_object)
+                .map(|req| SecurityRequirement {
+                    schemes: req
+                        .iter()
+                        .map(|(name, scopes)| {
+                            let scopes = scopes
+                                .as_array()
+                                .map(|a| {
+                                    a.iter()
+                                        .filter_map(|s| s.as_str().map(str::to_string))
+                                        .collect()
+                                })
+                                .unwrap_or_default();
+                            (name.clone(), scopes)
+                        })
+                        .collect(),
+                })
+                .collect(),
+        )
+    }
+}
+
+/// OpenAPI 3 `servers` list.
+pub(crate) fn servers(v: &Value) -> Vec<Server> {
+    items(v, "servers")
+        .filter_map(|s| {
+            let url = str_of(s, "url")?.to_string();
+            Some(Server {
+                url,
+                description: string_of(s, "description"),
+                variables: entries(s, "variables")
+                    .map(|(name, var)| ServerVariable {
+                        name: name.clone(),
+                        default: string_of(var, "default").unwrap_or_default(),
+                        enum_values: items(var, "enum").map(display_value).collect(),
+                        description: string_of(var, "description"),
+                    })
+                    .collect(),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,211 @@
+//! Admission and reads of jobs: insert a job with its spec and first event in one transaction,
+//! honour idempotency keys, and list jobs newest first with cursor pagination.
+
+use crate::rows::{self, JOB_COLUMNS};
+use crate::{Result, Store, events};
+use specdoc_core::{Job, JobId, JobState, JobType, NewEvent, NewJob, TeamId, UnixMillis, now_millis};
+use sqlx::Row;
+
+/// The outcome of inserting a job.
+#[derive(Debug, Clone)]
+pub struct Inserted {
+    /// The job as recorded (an earlier job for a repeated idempotency key).
+    pub job: Job,
+    /// True when the idempotency key matched an earlier job and nothing was inserted.
+    pub deduplicated: bool,
+}
+
+/// Which jobs to list. `None` fields match everything.
+#[derive(Debug, Clone, Default)]
+pub struct JobFilter {
+    /// Only this team's jobs.
+    pub team: Option<TeamId>,
+    /// Only this service's jobs.
+    pub service: Option<String>,
+    /// Only these states (empty: all).
+    pub states: Vec<JobState>,
+    /// Only this type.
+    pub job_type: Option<JobType>,
+    /// Created at or after.
+    pub created_after: Option<UnixMillis>,
+    /// Created before.
+    pub created_before: Option<UnixMillis>,
+}
+
+/// A page of jobs and the cursor to the next one.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// Jobs, newest first.
+    pub jobs: Vec<Job>,
+    /// The id to pass as `before` for the next page; `None` on the last page.
+    pub next: Option<JobId>,
+}
+
+impl Store {
+    /// Commits a new job, its spec and its first event (`seq` 1, QUEUED). For a repeated
+    /// idempotency key of the same team, returns the earlier job instead, also under concurrency.
+    pub async fn insert_job(&self, new: &NewJob) -> Result<Inserted> {
+        if let Some(existing) = self.find_idempotent(new).await? {
+            return Ok(Inserted { job: existing, deduplicated: true });
+        }
+        match self.insert_new(new).await {
+            Ok(job) => Ok(Inserted { job, deduplicated: false }),
+            Err(crate::Error::Database(sqlx::Error::Database(e)))
+                if e.is_unique_violation() && new.idempotency_key.is_some() =>
+            {
+                // A concurrent submission with the same key won the race: return its job.
+                match self.find_idempotent(new).await? {
+                    Some(job) => Ok(Inserted { job, deduplicated: true }),
+                    None => Err(crate::Error::Database(sqlx::Error::Database(e))),
+                }
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn find_idempotent(&self, new: &NewJob) -> Result<Option<Job>> {
+        let Some(key) = &new.idempotency_key else { return Ok(None) };
+        let row = rows::query(format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE team_id = $1 AND idempotency_key = $2"
+        ))
+        .bind(new.team.as_str())
+        .bind(key.as_str())
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(rows::job).transpose()
+    }
+
+    async fn insert_new(&self, new: &NewJob) -> Result<Job> {
+        let now = now_millis();
+        let mut tx = self.pool.begin().await?;
+        let row = rows::query(format!(
+            "INSERT INTO jobs (id, team_id, service_name, job_type, spec_format, output_formats, \
+             priority, state, max_attempts, created_at, last_seq, spec_bytes, idempotency_key, \
+             spec_version, traceparent) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12, $13, $14) RETURNING {JOB_COLUMNS}"
+        ))
+        .bind(new.id.to_string())
+        .bind(new.team.as_str())
+        .bind(new.service.as_str())
+        .bind(new.job_type.as_str())
+        .bind(new.spec_format.as_str())
+        .bind(rows::formats_text(&new.output_formats))
+        .bind(new.priority.as_str())
+        .bind(JobState::Queued.as_str())
+        .bind(i64::from(new.max_attempts))
+        .bind(now)
+        .bind(i64::try_from(new.spec.len()).unwrap_or(i64::MAX))
+        .bind(new.idempotency_key.as_deref())
+        .bind(new.spec_version.as_deref())
+        .bind(new.traceparent.as_deref())
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("INSERT INTO specs (job_id, content) VALUES ($1, $2)")
+            .bind(new.id.to_string())
+            .bind(new.spec.as_slice())
+            .execute(&mut *tx)
+            .await?;
+        let accepted = NewEvent::lifecycle(
+            JobState::Queued,
+            0,
+            format!("accepted {} job for {}/{}", new.job_type, new.team, new.service),
+        );
+        events::insert(&mut tx, new.id, 1, 0, now, &accepted).await?;
+        let job = rows::job(&row)?;
+        tx.commit().await?;
+        Ok(job)
+    }
+
+    /// One job, or `None` if there is no such job.
+    pub async fn get_job(&self, id: JobId) -> Result<Option<Job>> {
+        let row = rows::query(format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1"))
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(rows::job).transpose()
+    }
+
+    /// The spec of a job.
+    pub async fn get_spec(&self, id: JobId) -> Result<Option<Vec<u8>>> {
+        let row = sqlx::query("SELECT content FROM specs WHERE job_id = $1")
+            .bind(id.to_string())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|r| r.try_get::<Vec<u8>, _>("content")).transpose()?)
+    }
+
+    /// Jobs matching `filter`, newest first, `limit` per page, starting after the job `before`.
+    pub async fn list_jobs(&self, filter: &JobFilter, limit: u32, before: Option<JobId>) -> Result<Page> {
+        // Job ids are UUIDv7, so ordering by id is ordering by creation time and gives a stable
+        // cursor even when two jobs share a millisecond.
+        let mut sql = Sql::new(format!("SELECT {JOB_COLUMNS} FROM jobs WHERE 1 = 1"));
+        if let Some(team) = &filter.team {
+            sql.push(" AND team_id = ", Arg::Text(team.to_string()));
+        }
+        if let Some(service) = &filter.service {
+            sql.push(" AND service_name = ", Arg::Text(service.clone()));
+        }
+        if let Some(job_type) = filter.job_type {
+            sql.push(" AND job_type = ", Arg::Text(job_type.as_str().into()));
+        }
+        for (i, state) in filter.states.iter().enumerate() {
+            let prefix = if i == 0 { " AND state IN (" } else { ", " };
+            sql.push(prefix, Arg::Text(state.as_str().into()));
+        }
+        if !filter.states.is_empty() {
+            sql.text.push(')');
+        }
+        if let Some(before) = before {
+            sql.push(" AND id < ", Arg::Text(before.to_string()));
+        }
+        if let Some(after) = filter.created_after {
+            sql.push(" AND created_at >= ", Arg::Int(after));
+        }
+        if let Some(before) = filter.created_before {
+            sql.push(" AND created_at < ", Arg::Int(before));
+        }
+        sql.text.push_str(&format!(" ORDER BY id DESC LIMIT {}", i64::from(limit) + 1));
+        let mut query = rows::query(sql.text);
+        for arg in sql.args {
+            query = match arg {
+                Arg::Text(text) => query.bind(text),
+                Arg::Int(int) => query.bind(int),
+            };
+        }
+        let rows = query.fetch_all(&self.pool).await?;
+        let mut jobs = rows.iter().map(rows::job).collect::<Result<Vec<_>>>()?;
+        let next = if jobs.len() > limit as usize {
+            jobs.truncate(limit as usize);
+            jobs.last().map(|j| j.id)
+        } else {
+            None
+        };
+        Ok(Page { jobs, next })
+    }
+}
+
+/// A bind argument of a dynamically built query.
+enum Arg {
+    Text(String),
+    Int(i64),
+}
+
+/// SQL built clause by clause with `$N` placeholders, which both backends accept (sqlx's
+/// `QueryBuilder` writes `?` for `Any`, which Postgres rejects).
+struct Sql {
+    text: String,
+    args: Vec<Arg>,
+}
+
+impl Sql {
+    fn new(text: String) -> Self {
+        Self { text, args: Vec::new() }
+    }
+
+    /// Appends `clause` followed by a placeholder bound to `arg`.
+    fn push(&mut self, clause: &str, arg: Arg) {
+        self.args.push(arg);
+        self.text.push_str(clause);
+        self.text.push_str(&format!("${}", self.args.len()));
+    }
+}
