@@ -43,5 +43,5 @@ pub mod queue {
 /// The encoded `FileDescriptorSet` of all specdoc protos, for server reflection.
 pub const FILE_DESCRIPTOR_SET: &[u8] = tonic::include_file_descriptor_set!("specdoc_descriptor");
 
-pub use prost::Message;
+pub use prost::{self, Message};
 pub use prost_types::Timestamp;

@@ -1,1 +1,122 @@
-//! specdoc-queue
+//! The Redis side of specdoc: dispatch, leases, live events, cancel signals and heartbeats.
+//!
+//! Redis is the fast path, never the record: the database holds every job, and Redis holds only
+//! ids and small protobuf envelopes (never specs), so a lost Redis loses no accepted job.
+//!
+//! # Key layout
+//!
+//! Every key starts with a configurable prefix `P` (default `specdoc`; tests use a unique one).
+//! All of them are built in [`keys::Keys`].
+//!
+//! | key | type | written by | holds |
+//! |---|---|---|---|
+//! | `P:env:{job}` | string | scheduler (enqueue), worker (ack) | the job's `queue.v1.JobEnvelope` |
+//! | `P:ready:{prio}:{team}` | list | enqueue (RPUSH), dequeue (LPOP) | ids of one team's queued jobs, FIFO |
+//! | `P:teams:{prio}` | list | enqueue, dequeue | ring of teams with queued jobs; dequeue rotates it (round-robin fairness) |
+//! | `P:active:{prio}` | set | enqueue, dequeue | the teams in the ring, so each appears once |
+//! | `P:depth:{prio}` | string (int) | enqueue (INCR), dequeue (DECR) | queued jobs at that priority |
+//! | `P:leases` | sorted set | dequeue, renew, ack | job id → lease deadline (ms since epoch) |
+//! | `P:lease-tokens` | hash | dequeue, ack | job id → token of its current lease |
+//! | `P:doorbell` | list | enqueue (LPUSH, trimmed to 64) | wakes idle workers blocked in BLPOP |
+//! | `P:events` | stream | workers, scheduler (XADD, MAXLEN ~) | `queue.v1.EventRecord`s, read once per tracker replica |
+//! | `P:cancel` | pub/sub channel | scheduler | `queue.v1.CancelSignal`s for running jobs |
+//! | `P:workers` | hash | workers | worker id → latest `queue.v1.WorkerHeartbeat` |
+//!
+//! # Atomicity
+//!
+//! Enqueue, dequeue (with lease), renew, ack and release are each one Lua script, so a job is in
+//! exactly one of "ready list" or "leased" at any time and the ring, set and depth counters never
+//! drift from the lists. Scripts build per-team keys from the prefix, so they assume a single
+//! Redis (or a cluster where the prefix is a hash tag such as `{specdoc}`).
+
+mod control;
+mod dispatch;
+mod events;
+pub mod keys;
+
+pub use control::CancelSubscription;
+pub use dispatch::{Leased, QueueDepths};
+pub use events::EventBatch;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use std::time::Duration;
+
+/// What can go wrong talking to Redis.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Redis failed or is unreachable (transient).
+    #[error("redis error: {0}")]
+    Redis(#[from] redis::RedisError),
+    /// Bytes in Redis did not decode as the expected protobuf message.
+    #[error("undecodable {what} in redis: {source}")]
+    Decode {
+        /// What was being decoded.
+        what: &'static str,
+        /// Why it failed.
+        source: specdoc_proto::prost::DecodeError,
+    },
+    /// A job id in Redis is not a UUID.
+    #[error("malformed job id in redis: {0:?}")]
+    BadJobId(String),
+}
+
+/// The result type of queue operations.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A handle on the queue; cheap to clone. Commands share one multiplexed, self-reconnecting
+/// connection; blocking reads open their own connections so they never stall the shared one.
+#[derive(Clone)]
+pub struct Queue {
+    client: redis::Client,
+    conn: ConnectionManager,
+    keys: keys::Keys,
+}
+
+impl std::fmt::Debug for Queue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Queue").field("prefix", &self.keys.prefix()).finish_non_exhaustive()
+    }
+}
+
+impl Queue {
+    /// Connects to Redis at `url` with keys under `prefix`.
+    pub async fn connect(url: &str, prefix: &str) -> Result<Self> {
+        let client = redis::Client::open(url)?;
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(2)))
+            .set_response_timeout(Some(Duration::from_secs(5)))
+            .set_number_of_retries(2)
+            .set_max_delay(Duration::from_secs(1));
+        let conn = client.get_connection_manager_with_config(config).await?;
+        Ok(Self {
+            client,
+            conn,
+            keys: keys::Keys::new(prefix),
+        })
+    }
+
+    /// The key builder.
+    pub fn keys(&self) -> &keys::Keys {
+        &self.keys
+    }
+
+    /// A cheap round trip, for health checks.
+    pub async fn ping(&self) -> Result<()> {
+        let mut conn = self.conn.clone();
+        redis::cmd("PING").query_async::<()>(&mut conn).await?;
+        Ok(())
+    }
+
+    /// A dedicated connection for a blocking command (BLPOP, XREAD BLOCK), whose response timeout
+    /// leaves room for the block.
+    async fn blocking_connection(&self, block: Duration) -> Result<redis::aio::MultiplexedConnection> {
+        let config = redis::AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(2)))
+            .set_response_timeout(Some(block + Duration::from_secs(5)));
+        Ok(self.client.get_multiplexed_async_connection_with_config(&config).await?)
+    }
+}
+
+fn decode<M: specdoc_proto::Message + Default>(what: &'static str, bytes: &[u8]) -> Result<M> {
+    M::decode(bytes).map_err(|source| Error::Decode { what, source })
+}

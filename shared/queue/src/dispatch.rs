@@ -1,0 +1,298 @@
+//! Fair, prioritised dispatch with leases.
+//!
+//! Dequeue walks priorities high → normal → low; within a priority it rotates the ring of teams
+//! with queued jobs and takes the head job of the next team, so one team's backlog never starves
+//! another team: a newcomer's job starts within one turnover of a slot per team ahead of it.
+//! The job then moves into the lease set until the worker acks it, releases it, or the lease
+//! expires. Each operation is one Lua script (see the crate docs for the keys).
+
+use crate::{Error, Queue, Result, decode};
+use redis::Script;
+use specdoc_core::{JobId, LeaseToken, Priority, TeamId, now_millis};
+use specdoc_proto::Message;
+use specdoc_proto::queue::v1::JobEnvelope;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+static ENQUEUE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+-- KEYS: env, ready, ring, active, depth, doorbell, higher-priority depths...
+-- ARGV: job id, envelope, team
+if not redis.call('SET', KEYS[1], ARGV[2], 'NX') then return false end
+redis.call('RPUSH', KEYS[2], ARGV[1])
+if redis.call('SADD', KEYS[4], ARGV[3]) == 1 then redis.call('RPUSH', KEYS[3], ARGV[3]) end
+local depth = redis.call('INCR', KEYS[5])
+redis.call('LPUSH', KEYS[6], '1')
+redis.call('LTRIM', KEYS[6], 0, 63)
+local ahead = 0
+for i = 7, #KEYS do ahead = ahead + (tonumber(redis.call('GET', KEYS[i])) or 0) end
+return {redis.call('LLEN', KEYS[2]), redis.call('SCARD', KEYS[4]), depth, ahead}
+",
+    )
+});
+
+static DEQUEUE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+-- KEYS: leases, lease-tokens.  ARGV: prefix, lease deadline, token
+local prefix = ARGV[1]
+for _, prio in ipairs({'high', 'normal', 'low'}) do
+  local ring = prefix .. ':teams:' .. prio
+  local active = prefix .. ':active:' .. prio
+  for _ = 1, redis.call('LLEN', ring) do
+    local team = redis.call('LMOVE', ring, ring, 'LEFT', 'RIGHT')
+    if not team then break end
+    local ready = prefix .. ':ready:' .. prio .. ':' .. team
+    local id = redis.call('LPOP', ready)
+    if redis.call('LLEN', ready) == 0 then
+      redis.call('LREM', ring, 0, team)
+      redis.call('SREM', active, team)
+    end
+    if id then
+      redis.call('DECR', prefix .. ':depth:' .. prio)
+      local env = redis.call('GET', prefix .. ':env:' .. id)
+      if env then
+        redis.call('ZADD', KEYS[1], ARGV[2], id)
+        redis.call('HSET', KEYS[2], id, ARGV[3])
+        return {id, env}
+      end
+    end
+  end
+end
+return false
+",
+    )
+});
+
+static RENEW: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+-- KEYS: leases, lease-tokens.  ARGV: job id, token, new deadline
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('ZADD', KEYS[1], 'XX', ARGV[3], ARGV[1])
+return 1
+",
+    )
+});
+
+static ACK: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+-- KEYS: leases, lease-tokens, env.  ARGV: job id, token
+if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('DEL', KEYS[3])
+return 1
+",
+    )
+});
+
+static REMOVE_QUEUED: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+-- KEYS: ready, ring, active, depth, env.  ARGV: job id, team
+local removed = redis.call('LREM', KEYS[1], 0, ARGV[1])
+if removed > 0 then redis.call('DECRBY', KEYS[4], removed) end
+if redis.call('LLEN', KEYS[1]) == 0 then
+  redis.call('LREM', KEYS[2], 0, ARGV[2])
+  redis.call('SREM', KEYS[3], ARGV[2])
+end
+redis.call('DEL', KEYS[5])
+return removed
+",
+    )
+});
+
+static DEPTHS: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+-- ARGV: prefix.  Returns a flat list of priority, team, queued.
+local out = {}
+for _, prio in ipairs({'high', 'normal', 'low'}) do
+  for _, team in ipairs(redis.call('LRANGE', ARGV[1] .. ':teams:' .. prio, 0, -1)) do
+    table.insert(out, prio)
+    table.insert(out, team)
+    table.insert(out, redis.call('LLEN', ARGV[1] .. ':ready:' .. prio .. ':' .. team))
+  end
+end
+return out
+",
+    )
+});
+
+/// A job a worker now holds a lease on.
+#[derive(Debug, Clone)]
+pub struct Leased {
+    /// The job.
+    pub job_id: JobId,
+    /// Its envelope.
+    pub envelope: JobEnvelope,
+    /// The lease's token; the same token guards the job's row in the database.
+    pub lease: LeaseToken,
+}
+
+/// Queued jobs per priority and team.
+#[derive(Debug, Clone, Default)]
+pub struct QueueDepths {
+    /// (priority, team, queued) for every team with queued jobs.
+    pub slices: Vec<(Priority, String, u64)>,
+}
+
+impl QueueDepths {
+    /// All queued jobs.
+    pub fn total(&self) -> u64 {
+        self.slices.iter().map(|(_, _, n)| n).sum()
+    }
+}
+
+impl Queue {
+    /// Dispatches a committed job. Returns its estimated 1-based position in dispatch order, or
+    /// `None` when the job is already queued or leased (a repeated dispatch is harmless).
+    pub async fn enqueue(&self, envelope: &JobEnvelope, team: &TeamId, priority: Priority) -> Result<Option<u64>> {
+        let job_id: JobId = envelope.job_id.parse().map_err(|_| Error::BadJobId(envelope.job_id.clone()))?;
+        let keys = &self.keys;
+        let mut invocation = ENQUEUE.prepare_invoke();
+        invocation
+            .key(keys.envelope(job_id))
+            .key(keys.ready(priority, team))
+            .key(keys.teams(priority))
+            .key(active_key(keys.prefix(), priority))
+            .key(keys.depth(priority))
+            .key(keys.doorbell());
+        for higher in Priority::ALL.iter().filter(|p| **p < priority) {
+            invocation.key(keys.depth(*higher));
+        }
+        invocation.arg(&envelope.job_id).arg(envelope.encode_to_vec()).arg(team.as_str());
+        let mut conn = self.conn.clone();
+        let reply: Option<(u64, u64, u64, i64)> = invocation.invoke_async(&mut conn).await?;
+        Ok(reply.map(|(mine, teams, depth, ahead)| {
+            // Round-robin: every other team with jobs gets a turn before each of ours.
+            let fair = (mine.saturating_sub(1)) * teams.max(1) + 1;
+            u64::try_from(ahead).unwrap_or(0) + fair.min(depth.max(1))
+        }))
+    }
+
+    /// Takes the next job in fair priority order and leases it for `lease`. `None` when nothing
+    /// is queued.
+    pub async fn dequeue(&self, lease: Duration) -> Result<Option<Leased>> {
+        let token = LeaseToken::new();
+        let deadline = now_millis() + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
+        let mut conn = self.conn.clone();
+        let reply: Option<(String, Vec<u8>)> = DEQUEUE
+            .key(self.keys.leases())
+            .key(self.keys.lease_tokens())
+            .arg(self.keys.prefix())
+            .arg(deadline)
+            .arg(&token.0)
+            .invoke_async(&mut conn)
+            .await?;
+        let Some((id, bytes)) = reply else { return Ok(None) };
+        let envelope: JobEnvelope = decode("job envelope", &bytes)?;
+        let job_id = id.parse().map_err(|_| Error::BadJobId(id.clone()))?;
+        Ok(Some(Leased { job_id, envelope, lease: token }))
+    }
+
+    /// Extends a lease by `lease` from now. False when the lease is no longer ours.
+    pub async fn renew(&self, job: JobId, token: &LeaseToken, lease: Duration) -> Result<bool> {
+        let deadline = now_millis() + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
+        let mut conn = self.conn.clone();
+        let renewed: i64 = RENEW
+            .key(self.keys.leases())
+            .key(self.keys.lease_tokens())
+            .arg(job.to_string())
+            .arg(&token.0)
+            .arg(deadline)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(renewed == 1)
+    }
+
+    /// Drops a finished job from Redis. False when the lease was no longer ours.
+    pub async fn ack(&self, job: JobId, token: &LeaseToken) -> Result<bool> {
+        let mut conn = self.conn.clone();
+        let acked: i64 = ACK
+            .key(self.keys.leases())
+            .key(self.keys.lease_tokens())
+            .key(self.keys.envelope(job))
+            .arg(job.to_string())
+            .arg(&token.0)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(acked == 1)
+    }
+
+    /// Takes a queued job out of dispatch (it was cancelled). True when it was queued.
+    pub async fn remove_queued(&self, job: JobId, team: &TeamId, priority: Priority) -> Result<bool> {
+        let keys = &self.keys;
+        let mut conn = self.conn.clone();
+        let removed: i64 = REMOVE_QUEUED
+            .key(keys.ready(priority, team))
+            .key(keys.teams(priority))
+            .key(active_key(keys.prefix(), priority))
+            .key(keys.depth(priority))
+            .key(keys.envelope(job))
+            .arg(job.to_string())
+            .arg(team.as_str())
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(removed > 0)
+    }
+
+    /// Queued jobs per priority and team.
+    pub async fn depths(&self) -> Result<QueueDepths> {
+        let mut conn = self.conn.clone();
+        let flat: Vec<redis::Value> = DEPTHS.arg(self.keys.prefix()).invoke_async(&mut conn).await?;
+        let mut slices = Vec::new();
+        for chunk in flat.chunks_exact(3) {
+            let priority: String = redis::from_redis_value_ref(&chunk[0]).map_err(redis::RedisError::from)?;
+            let team: String = redis::from_redis_value_ref(&chunk[1]).map_err(redis::RedisError::from)?;
+            let queued: u64 = redis::from_redis_value_ref(&chunk[2]).map_err(redis::RedisError::from)?;
+            if let Some(priority) = Priority::from_name(&priority) {
+                slices.push((priority, team, queued));
+            }
+        }
+        Ok(slices_sorted(slices))
+    }
+
+    /// Jobs currently leased.
+    pub async fn leased_count(&self) -> Result<u64> {
+        let mut conn = self.conn.clone();
+        Ok(redis::cmd("ZCARD").arg(self.keys.leases()).query_async(&mut conn).await?)
+    }
+
+    /// A dedicated connection on which an idle worker waits for new work.
+    pub async fn doorbell(&self) -> Result<Doorbell> {
+        let block = Duration::from_secs(1);
+        Ok(Doorbell { conn: self.blocking_connection(block).await?, key: self.keys.doorbell(), block })
+    }
+}
+
+fn slices_sorted(mut slices: Vec<(Priority, String, u64)>) -> QueueDepths {
+    slices.sort();
+    QueueDepths { slices }
+}
+
+fn active_key(prefix: &str, priority: Priority) -> String {
+    format!("{prefix}:active:{priority}")
+}
+
+/// Where idle workers wait: each enqueue rings it once, waking one waiter.
+pub struct Doorbell {
+    conn: redis::aio::MultiplexedConnection,
+    key: String,
+    block: Duration,
+}
+
+impl Doorbell {
+    /// Waits until a job may have been enqueued, or about a second has passed.
+    pub async fn wait(&mut self) -> Result<()> {
+        let _: Option<(String, String)> = redis::cmd("BLPOP")
+            .arg(&self.key)
+            .arg(self.block.as_secs_f64())
+            .query_async(&mut self.conn)
+            .await?;
+        Ok(())
+    }
+}

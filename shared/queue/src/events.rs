@@ -1,0 +1,96 @@
+//! The live event stream. Workers append every job event to one Redis stream after committing
+//! it to the database; each tracker replica reads the stream once and fans events out in
+//! process. The stream is capped (MAXLEN ~): the database keeps the full history, so a reader
+//! that falls behind the cap catches up from there.
+
+use crate::{Queue, Result, decode};
+use specdoc_proto::Message;
+use specdoc_proto::queue::v1::EventRecord;
+use std::time::Duration;
+
+/// Approximate number of events the stream keeps.
+const STREAM_CAP: usize = 100_000;
+
+/// Events read from the stream, and the id to read after next.
+#[derive(Debug, Default)]
+pub struct EventBatch {
+    /// Stream id of the last entry read; pass it to the next read.
+    pub last_id: String,
+    /// The decoded records; undecodable entries are skipped (and logged).
+    pub records: Vec<EventRecord>,
+}
+
+impl Queue {
+    /// Appends an event to the live stream.
+    pub async fn publish_event(&self, record: &EventRecord) -> Result<()> {
+        let mut conn = self.conn.clone();
+        redis::cmd("XADD")
+            .arg(self.keys.events())
+            .arg("MAXLEN")
+            .arg("~")
+            .arg(STREAM_CAP)
+            .arg("*")
+            .arg("e")
+            .arg(record.encode_to_vec())
+            .query_async::<()>(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    /// A dedicated reader of the event stream, starting after the newest entry now.
+    pub async fn event_reader(&self) -> Result<EventReader> {
+        let block = Duration::from_secs(2);
+        let mut conn = self.blocking_connection(block).await?;
+        // The newest id now, not `$`: with `$` the events appended between this call and the
+        // first XREAD would be missed.
+        let newest: Vec<(String, Vec<(String, Vec<u8>)>)> = redis::cmd("XREVRANGE")
+            .arg(self.keys.events())
+            .arg("+")
+            .arg("-")
+            .arg("COUNT")
+            .arg(1)
+            .query_async(&mut conn)
+            .await?;
+        let last_id = newest.into_iter().next().map_or_else(|| "0-0".to_owned(), |(id, _)| id);
+        Ok(EventReader { conn, key: self.keys.events(), block, last_id })
+    }
+}
+
+/// Reads the event stream in order with XREAD BLOCK on its own connection.
+pub struct EventReader {
+    conn: redis::aio::MultiplexedConnection,
+    key: String,
+    block: Duration,
+    last_id: String,
+}
+
+impl EventReader {
+    /// The next batch of events; empty after the block time passes with nothing new.
+    pub async fn next_batch(&mut self) -> Result<EventBatch> {
+        type Entries = Vec<(String, Vec<(String, Vec<(String, Vec<u8>)>)>)>;
+        let reply: Option<Entries> = redis::cmd("XREAD")
+            .arg("COUNT")
+            .arg(1000)
+            .arg("BLOCK")
+            .arg(u64::try_from(self.block.as_millis()).unwrap_or(2000))
+            .arg("STREAMS")
+            .arg(&self.key)
+            .arg(&self.last_id)
+            .query_async(&mut self.conn)
+            .await?;
+        let mut batch = EventBatch { last_id: self.last_id.clone(), records: Vec::new() };
+        for (_, entries) in reply.unwrap_or_default() {
+            for (id, fields) in entries {
+                for (_, bytes) in fields {
+                    match decode::<EventRecord>("event record", &bytes) {
+                        Ok(record) => batch.records.push(record),
+                        Err(error) => tracing::warn!(%error, stream_id = %id, "skipping undecodable event"),
+                    }
+                }
+                batch.last_id = id;
+            }
+        }
+        self.last_id.clone_from(&batch.last_id);
+        Ok(batch)
+    }
+}

@@ -1,0 +1,118 @@
+//! The queue against a real Redis, each test under its own key prefix.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use specdoc_core::{JobId, JobType, Priority, TeamId};
+use specdoc_proto::job::v1 as job_pb;
+use specdoc_proto::queue::v1::{EventRecord, JobEnvelope};
+use specdoc_queue::Queue;
+use std::time::Duration;
+
+async fn queue() -> Queue {
+    Queue::connect(&specdoc_testkit::redis_url(), &specdoc_testkit::unique_prefix()).await.unwrap()
+}
+
+fn envelope(team: &str, priority: Priority) -> (JobEnvelope, TeamId) {
+    let env = JobEnvelope {
+        job_id: JobId::new().to_string(),
+        team_id: team.into(),
+        job_type: JobType::QualityScore.to_proto(),
+        priority: priority.to_proto(),
+        ..Default::default()
+    };
+    (env, TeamId::parse_field(team).unwrap())
+}
+
+async fn drain_order(q: &Queue) -> Vec<String> {
+    let mut order = Vec::new();
+    while let Some(leased) = q.dequeue(Duration::from_secs(30)).await.unwrap() {
+        order.push(leased.envelope.team_id.clone());
+        assert!(q.ack(leased.job_id, &leased.lease).await.unwrap());
+    }
+    order
+}
+
+#[tokio::test]
+async fn a_small_team_is_not_stuck_behind_a_big_backlog() {
+    let q = queue().await;
+    for _ in 0..50 {
+        let (env, team) = envelope("big", Priority::Normal);
+        q.enqueue(&env, &team, Priority::Normal).await.unwrap();
+    }
+    let (env, team) = envelope("small", Priority::Normal);
+    let position = q.enqueue(&env, &team, Priority::Normal).await.unwrap().unwrap();
+    assert_eq!(position, 1, "one round-robin turn ahead at most");
+    let order = drain_order(&q).await;
+    assert_eq!(order.len(), 51);
+    let small_at = order.iter().position(|t| t == "small").unwrap();
+    assert!(small_at <= 1, "small team's job dispatched at index {small_at}");
+}
+
+#[tokio::test]
+async fn higher_priorities_go_first_and_fifo_within_a_team() {
+    let q = queue().await;
+    let mut ids = Vec::new();
+    for priority in [Priority::Low, Priority::Normal, Priority::High, Priority::Normal] {
+        let (env, team) = envelope("t", priority);
+        q.enqueue(&env, &team, priority).await.unwrap();
+        ids.push((priority, env.job_id));
+    }
+    let mut got = Vec::new();
+    while let Some(leased) = q.dequeue(Duration::from_secs(30)).await.unwrap() {
+        got.push(leased.envelope.job_id.clone());
+    }
+    assert_eq!(got, vec![ids[2].1.clone(), ids[1].1.clone(), ids[3].1.clone(), ids[0].1.clone()]);
+}
+
+#[tokio::test]
+async fn leases_guard_renew_and_ack_and_dispatch_is_deduplicated() {
+    let q = queue().await;
+    let (env, team) = envelope("t", Priority::Normal);
+    assert!(q.enqueue(&env, &team, Priority::Normal).await.unwrap().is_some());
+    assert!(q.enqueue(&env, &team, Priority::Normal).await.unwrap().is_none(), "already queued");
+    assert_eq!(q.depths().await.unwrap().total(), 1);
+    let leased = q.dequeue(Duration::from_secs(30)).await.unwrap().unwrap();
+    assert_eq!(q.leased_count().await.unwrap(), 1);
+    assert!(q.enqueue(&env, &team, Priority::Normal).await.unwrap().is_none(), "leased jobs are not re-queued");
+    let stranger = specdoc_core::LeaseToken::new();
+    assert!(!q.renew(leased.job_id, &stranger, Duration::from_secs(5)).await.unwrap());
+    assert!(!q.ack(leased.job_id, &stranger).await.unwrap());
+    assert!(q.renew(leased.job_id, &leased.lease, Duration::from_secs(5)).await.unwrap());
+    assert!(q.ack(leased.job_id, &leased.lease).await.unwrap());
+    assert_eq!(q.leased_count().await.unwrap(), 0);
+    assert!(q.dequeue(Duration::from_secs(30)).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_cancelled_queued_job_never_dispatches() {
+    let q = queue().await;
+    let (first, team) = envelope("t", Priority::Normal);
+    let (second, _) = envelope("t", Priority::Normal);
+    q.enqueue(&first, &team, Priority::Normal).await.unwrap();
+    q.enqueue(&second, &team, Priority::Normal).await.unwrap();
+    assert!(q.remove_queued(first.job_id.parse().unwrap(), &team, Priority::Normal).await.unwrap());
+    let leased = q.dequeue(Duration::from_secs(30)).await.unwrap().unwrap();
+    assert_eq!(leased.envelope.job_id, second.job_id);
+    assert!(q.dequeue(Duration::from_secs(30)).await.unwrap().is_none());
+    assert_eq!(q.depths().await.unwrap().total(), 0);
+}
+
+#[tokio::test]
+async fn events_reach_a_reader_in_order() {
+    let q = queue().await;
+    let mut reader = q.event_reader().await.unwrap();
+    let job_id = JobId::new().to_string();
+    for seq in 1..=3 {
+        let record = EventRecord {
+            event: Some(job_pb::JobEvent { job_id: job_id.clone(), seq, ..Default::default() }),
+            team_id: "t".into(),
+            ..Default::default()
+        };
+        q.publish_event(&record).await.unwrap();
+    }
+    let mut seqs = Vec::new();
+    while seqs.len() < 3 {
+        let batch = tokio::time::timeout(Duration::from_secs(10), reader.next_batch()).await.unwrap().unwrap();
+        seqs.extend(batch.records.iter().map(|r| r.event.as_ref().unwrap().seq));
+    }
+    assert_eq!(seqs, vec![1, 2, 3]);
+}
