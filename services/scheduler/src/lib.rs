@@ -1,1 +1,43 @@
-//! specdoc-scheduler
+//! The scheduler: the write side of job admission.
+//!
+//! `SubmitJob` validates the request and the spec (it must parse as JSON or YAML and declare a
+//! supported version), commits the job, its spec and its first event to the database, and only
+//! then dispatches it to Redis: the database is the record, Redis the fast path. If dispatch
+//! fails the job is still accepted; the [`reconcile`] loop re-dispatches committed jobs that
+//! Redis does not hold. `CancelJob` and `GetQueueStatus` complete the API.
+
+mod admission;
+mod api;
+pub mod reconcile;
+
+pub use api::SchedulerApi;
+
+use std::time::Duration;
+
+/// Scheduler settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Largest accepted spec in bytes.
+    pub max_spec_bytes: usize,
+    /// Attempts a job gets before it fails.
+    pub max_attempts: u32,
+    /// Limits on parsing untrusted specs.
+    pub limits: specdoc_docs::Limits,
+    /// How often to look for committed jobs Redis lost.
+    pub reconcile_interval: Duration,
+    /// How old a QUEUED job must be before the reconciler re-dispatches it.
+    pub reconcile_grace: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        let limits = specdoc_docs::Limits::default();
+        Self {
+            max_spec_bytes: limits.max_bytes,
+            max_attempts: 3,
+            limits,
+            reconcile_interval: Duration::from_secs(10),
+            reconcile_grace: Duration::from_secs(10),
+        }
+    }
+}

@@ -1,1 +1,172 @@
-//! specdoc-worker
+//! The worker: leases jobs from Redis and runs each job's pipeline.
+//!
+//! [`Worker::run`] keeps at most `max_concurrent_jobs` jobs in flight. Each job runs under a
+//! lease it renews ([`execute`]); every step emits a started and a finished event, committed to
+//! the database under the lease and then published to Redis ([`pipeline`]). Cancellation (a
+//! signal from the scheduler, a lost lease, or `JOB_TIMEOUT`) interrupts the running step. On
+//! shutdown the worker stops leasing and lets in-flight jobs finish within the grace period.
+
+mod api;
+mod execute;
+mod pipeline;
+mod quality;
+mod signals;
+
+pub use api::WorkerApi;
+
+use specdoc_core::JobId;
+use specdoc_queue::Queue;
+use specdoc_store::Store;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// Worker settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// This worker's id in heartbeats and events.
+    pub worker_id: String,
+    /// Jobs run at once (`MAX_CONCURRENT_JOBS`).
+    pub max_concurrent_jobs: usize,
+    /// Longest a job may run (`JOB_TIMEOUT`).
+    pub job_timeout: Duration,
+    /// Lease length; renewed every third of it.
+    pub lease: Duration,
+    /// Time in-flight jobs get to finish on shutdown.
+    pub grace: Duration,
+    /// Limits on parsing untrusted specs.
+    pub limits: specdoc_docs::Limits,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            worker_id: default_worker_id(),
+            max_concurrent_jobs: 4,
+            job_timeout: Duration::from_secs(300),
+            lease: Duration::from_secs(30),
+            grace: Duration::from_secs(25),
+            limits: specdoc_docs::Limits::default(),
+        }
+    }
+}
+
+/// `worker-<short random>`: unique per process, stable for its life.
+pub fn default_worker_id() -> String {
+    format!("worker-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
+}
+
+/// A worker process's state, shared by its job tasks, signal loops and gRPC API.
+#[derive(Debug)]
+pub struct Worker {
+    pub(crate) store: Store,
+    pub(crate) queue: Queue,
+    pub(crate) config: Config,
+    /// Cancellation handles of the jobs running now.
+    pub(crate) running: Mutex<HashMap<JobId, CancellationToken>>,
+    pub(crate) draining: AtomicBool,
+    pub(crate) finished: AtomicU64,
+    drain: CancellationToken,
+}
+
+impl Worker {
+    /// A worker over a store and a queue.
+    pub fn new(store: Store, queue: Queue, config: Config) -> Arc<Self> {
+        Arc::new(Self {
+            store,
+            queue,
+            config,
+            running: Mutex::new(HashMap::new()),
+            draining: AtomicBool::new(false),
+            finished: AtomicU64::new(0),
+            drain: CancellationToken::new(),
+        })
+    }
+
+    /// Ids of the jobs running now.
+    pub fn running_jobs(&self) -> Vec<JobId> {
+        let mut ids: Vec<JobId> = self.running.lock().map(|r| r.keys().copied().collect()).unwrap_or_default();
+        ids.sort();
+        ids
+    }
+
+    /// Stops leasing new jobs; in-flight jobs go on.
+    pub fn start_draining(&self) {
+        self.draining.store(true, Ordering::SeqCst);
+        self.drain.cancel();
+    }
+
+    /// Leases and runs jobs until `stop` fires or the worker drains, then waits up to the grace
+    /// period for in-flight jobs. Jobs still running after it keep their leases, which expire
+    /// and are reclaimed elsewhere.
+    pub async fn run(self: Arc<Self>, stop: CancellationToken) {
+        let signals = stop.child_token();
+        specdoc_runtime::tasks::spawn("cancel-listener", signals.clone(), self.clone().listen_for_cancels());
+        specdoc_runtime::tasks::spawn("heartbeat", signals.clone(), self.clone().send_heartbeats());
+        let slots = Arc::new(Semaphore::new(self.config.max_concurrent_jobs.max(1)));
+        let mut jobs = JoinSet::new();
+        let mut doorbell = None;
+        let leasing_stopped = async {
+            tokio::select! {
+                () = stop.cancelled() => {}
+                () = self.drain.cancelled() => {}
+            }
+        };
+        tokio::pin!(leasing_stopped);
+        loop {
+            while jobs.try_join_next().is_some() {}
+            let permit = tokio::select! {
+                permit = slots.clone().acquire_owned() => match permit { Ok(p) => p, Err(_) => break },
+                () = &mut leasing_stopped => break,
+            };
+            match self.queue.dequeue(self.config.lease).await {
+                Ok(Some(leased)) => {
+                    jobs.spawn(self.clone().execute(leased, permit));
+                }
+                Ok(None) => {
+                    drop(permit);
+                    if doorbell.is_none() {
+                        doorbell = self.queue.doorbell().await.ok();
+                    }
+                    let wait = async {
+                        match doorbell.as_mut() {
+                            Some(bell) => {
+                                if bell.wait().await.is_err() {
+                                    doorbell = None;
+                                    tokio::time::sleep(Duration::from_millis(500)).await;
+                                }
+                            }
+                            None => tokio::time::sleep(Duration::from_millis(500)).await,
+                        }
+                    };
+                    tokio::select! {
+                        () = wait => {}
+                        () = &mut leasing_stopped => break,
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "cannot lease jobs; retrying");
+                    tokio::select! {
+                        () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                        () = &mut leasing_stopped => break,
+                    }
+                }
+            }
+        }
+        self.draining.store(true, Ordering::SeqCst);
+        tracing::info!(in_flight = jobs.len(), "worker stopped leasing; draining");
+        let drained = tokio::time::timeout(self.config.grace, async { while jobs.join_next().await.is_some() {} }).await;
+        if drained.is_err() {
+            tracing::warn!(in_flight = jobs.len(), "grace period over; leaving jobs to lease expiry");
+            jobs.abort_all();
+        }
+        signals.cancel();
+        if let Err(error) = self.queue.forget_worker(&self.config.worker_id).await {
+            tracing::debug!(%error, "could not remove heartbeat");
+        }
+    }
+}

@@ -241,3 +241,28 @@ mod tests {
         }
     }
 }
+
+impl Job {
+    /// The small envelope that carries this job through Redis (never the spec itself).
+    pub fn envelope(&self) -> specdoc_proto::queue::v1::JobEnvelope {
+        specdoc_proto::queue::v1::JobEnvelope {
+            job_id: self.id.to_string(),
+            team_id: self.team.to_string(),
+            job_type: self.job_type.to_proto(),
+            priority: self.priority.to_proto(),
+            enqueued_at: Some(timestamp(self.created_at)),
+            traceparent: self.traceparent.clone().unwrap_or_default(),
+            spec_bytes: self.spec_bytes,
+        }
+    }
+
+    /// The wire record of one of this job's events, as published on the live event stream.
+    pub fn event_record(&self, event: &crate::JobEvent) -> specdoc_proto::queue::v1::EventRecord {
+        specdoc_proto::queue::v1::EventRecord {
+            event: Some(event.to_proto(None)),
+            team_id: self.team.to_string(),
+            service_name: self.service.to_string(),
+            job_type: self.job_type.to_proto(),
+        }
+    }
+}

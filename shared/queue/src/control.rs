@@ -93,3 +93,13 @@ impl CancelSubscription {
         None
     }
 }
+
+impl Queue {
+    /// Asks the Redis server to shut down, saving its append-only file. Only for a private
+    /// server this process started (`specdoc up`).
+    pub async fn shutdown_server(&self) {
+        let mut conn = self.conn.clone();
+        // The server closes the connection instead of answering.
+        let _ = redis::cmd("SHUTDOWN").query_async::<()>(&mut conn).await;
+    }
+}

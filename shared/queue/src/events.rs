@@ -37,10 +37,14 @@ impl Queue {
         Ok(())
     }
 
-    /// A dedicated reader of the event stream, starting after the newest entry now.
-    pub async fn event_reader(&self) -> Result<EventReader> {
+    /// A dedicated reader of the event stream, starting after stream id `after` (to resume
+    /// after a reconnect), or after the newest entry now when `None`.
+    pub async fn event_reader(&self, after: Option<String>) -> Result<EventReader> {
         let block = Duration::from_secs(2);
         let mut conn = self.blocking_connection(block).await?;
+        if let Some(last_id) = after {
+            return Ok(EventReader { conn, key: self.keys.events(), block, last_id });
+        }
         // The newest id now, not `$`: with `$` the events appended between this call and the
         // first XREAD would be missed.
         let newest: Vec<(String, Vec<(String, Vec<u8>)>)> = redis::cmd("XREVRANGE")

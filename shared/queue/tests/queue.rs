@@ -99,7 +99,7 @@ async fn a_cancelled_queued_job_never_dispatches() {
 #[tokio::test]
 async fn events_reach_a_reader_in_order() {
     let q = queue().await;
-    let mut reader = q.event_reader().await.unwrap();
+    let mut reader = q.event_reader(None).await.unwrap();
     let job_id = JobId::new().to_string();
     for seq in 1..=3 {
         let record = EventRecord {
@@ -110,8 +110,9 @@ async fn events_reach_a_reader_in_order() {
         q.publish_event(&record).await.unwrap();
     }
     let mut seqs = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while seqs.len() < 3 {
-        let batch = tokio::time::timeout(Duration::from_secs(10), reader.next_batch()).await.unwrap().unwrap();
+        let batch = tokio::time::timeout_at(deadline, reader.next_batch()).await.expect("events within 10s").unwrap();
         seqs.extend(batch.records.iter().map(|r| r.event.as_ref().unwrap().seq));
     }
     assert_eq!(seqs, vec![1, 2, 3]);

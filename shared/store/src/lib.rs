@@ -10,11 +10,13 @@
 //! ordered. See `lifecycle.rs`.
 
 mod events;
+mod figures;
 mod jobs;
 mod lifecycle;
 mod results;
 mod rows;
 
+pub use figures::{JobCounts, QueueFigures};
 pub use jobs::{Inserted, JobFilter, Page};
 pub use lifecycle::{CancelOutcome, Results};
 pub use results::{Document, StoredResults};

@@ -110,7 +110,13 @@ impl Store {
         .bind(Step::Store.as_str())
         .bind(results.quality.as_ref().map(|(overall, _)| i64::from(*overall)))
         .bind(i64::from(results.degraded));
-        let event = NewEvent::lifecycle(JobState::Completed, 100, message);
+        let event = NewEvent {
+            step: Step::Store,
+            status: specdoc_core::StepStatus::Succeeded,
+            state: JobState::Completed,
+            progress: 100,
+            message: message.to_owned(),
+        };
         let Some((_, recorded)) = change(&mut tx, update, now, &event).await? else {
             return Ok(None);
         };

@@ -34,6 +34,7 @@ both_backends!(
     a_stale_lease_changes_nothing,
     cancel_queued_running_and_finished,
     list_is_newest_first_with_cursor_pages,
+    queue_figures_and_reconcile_candidates,
 );
 
 fn new_job(team: &str, key: Option<&str>) -> NewJob {
@@ -193,4 +194,19 @@ async fn list_is_newest_first_with_cursor_pages(store: Store) {
     let cancelled = store.list_jobs(&JobFilter { states: vec![JobState::Cancelled], ..filter.clone() }, 10, None).await.unwrap();
     assert!(cancelled.jobs.is_empty());
     let _ = TempDir::new();
+}
+
+async fn queue_figures_and_reconcile_candidates(store: Store) {
+    let queued = new_job("alpha", None);
+    store.insert_job(&queued).await.unwrap();
+    let running = new_job("beta", None);
+    store.insert_job(&running).await.unwrap();
+    store.start_attempt(running.id, &LeaseToken::new(), "w").await.unwrap().unwrap();
+    let all = store.queue_figures(None, 0).await.unwrap();
+    assert_eq!((all.processing, all.finished_since), (1, 0));
+    assert!(all.oldest_queued.is_some());
+    let beta = store.queue_figures(Some(&TeamId::parse_field("beta").unwrap()), 0).await.unwrap();
+    assert_eq!((beta.oldest_queued, beta.processing), (None, 1));
+    let candidates = store.queued_before(specdoc_core::now_millis() + 1, 10).await.unwrap();
+    assert_eq!(candidates.iter().map(|j| j.id).collect::<Vec<_>>(), vec![queued.id]);
 }

@@ -1,0 +1,282 @@
+//! Commands that talk to a running specdoc: submit, watch, status, result, cancel, list-jobs,
+//! queue.
+
+use crate::client::{Target, explain};
+use anyhow::{Context, Result, bail};
+use specdoc_core::{JobState, JobType, OutputFormat, Priority, Step, StepStatus};
+use specdoc_proto::job::v1 as pb;
+use specdoc_proto::scheduler::v1::{CancelJobRequest, GetQueueStatusRequest, SubmitJobRequest};
+use specdoc_proto::tracker::v1::{GetJobRequest, GetJobResultRequest, JobFilter, ListJobsRequest, WatchJobRequest};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+use tokio_stream::StreamExt;
+
+/// `submit` arguments.
+#[derive(Debug, clap::Args)]
+pub struct SubmitArgs {
+    /// The spec file (OpenAPI 3.0/3.1 or Swagger 2.0, JSON or YAML).
+    pub spec: PathBuf,
+    /// The owning team.
+    #[arg(long)]
+    pub team_id: String,
+    /// The service the spec describes.
+    #[arg(long)]
+    pub service_name: String,
+    /// What to produce.
+    #[arg(long = "type", value_parser = ["documentation", "quality-score"], default_value = "documentation")]
+    pub job_type: String,
+    /// Documents to render, comma-separated.
+    #[arg(long, value_delimiter = ',', value_parser = ["markdown", "html"], default_value = "markdown,html")]
+    pub format: Vec<String>,
+    /// Dispatch priority.
+    #[arg(long, value_parser = ["high", "normal", "low"], default_value = "normal")]
+    pub priority: String,
+    /// Submitting again with the same key returns the same job.
+    #[arg(long)]
+    pub idempotency_key: Option<String>,
+    /// Follow the job until it ends.
+    #[arg(long)]
+    pub watch: bool,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+/// Arguments naming one job.
+#[derive(Debug, clap::Args)]
+pub struct JobArgs {
+    /// The job id.
+    pub job_id: String,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+/// `watch` arguments.
+#[derive(Debug, clap::Args)]
+pub struct WatchArgs {
+    /// The job id.
+    pub job_id: String,
+    /// Show only events after this sequence number.
+    #[arg(long, default_value_t = 0)]
+    pub after_seq: u64,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+/// `result` arguments.
+#[derive(Debug, clap::Args)]
+pub struct ResultArgs {
+    /// The job id.
+    pub job_id: String,
+    /// Directory to write the documents into (created if missing).
+    #[arg(long, default_value = ".")]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+/// `list-jobs` arguments.
+#[derive(Debug, clap::Args)]
+pub struct ListArgs {
+    /// Only this team's jobs.
+    #[arg(long)]
+    pub team_id: Option<String>,
+    /// Only jobs in this state.
+    #[arg(long, value_parser = ["queued", "processing", "completed", "failed", "cancelled", "retrying"])]
+    pub status: Option<String>,
+    /// At most this many jobs.
+    #[arg(long, default_value_t = 20)]
+    pub limit: u32,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+/// `queue` arguments.
+#[derive(Debug, clap::Args)]
+pub struct QueueArgs {
+    /// Only this team's queue.
+    #[arg(long)]
+    pub team_id: Option<String>,
+    #[command(flatten)]
+    pub target: Target,
+}
+
+pub async fn submit(args: SubmitArgs) -> Result<ExitCode> {
+    let spec = std::fs::read(&args.spec).with_context(|| format!("cannot read {}", args.spec.display()))?;
+    let job_type = if args.job_type == "quality-score" { JobType::QualityScore } else { JobType::Documentation };
+    let formats = args.format.iter().filter_map(|f| OutputFormat::from_name(f)).map(OutputFormat::to_proto).collect();
+    let priority = Priority::from_name(&args.priority).unwrap_or(Priority::Normal);
+    let request = SubmitJobRequest {
+        team_id: args.team_id,
+        service_name: args.service_name,
+        job_type: job_type.to_proto(),
+        spec,
+        output_formats: formats,
+        priority: priority.to_proto(),
+        idempotency_key: args.idempotency_key.unwrap_or_default(),
+        ..Default::default()
+    };
+    let response = args.target.scheduler().await?.submit_job(request).await.map_err(explain)?.into_inner();
+    let state = JobState::from_proto(response.state).map_or("unknown", JobState::as_str);
+    if response.deduplicated {
+        println!("job {} ({state}; same idempotency key as an earlier submission)", response.job_id);
+    } else {
+        println!("job {} {state} (position {})", response.job_id, response.queue_position);
+    }
+    if args.watch {
+        return follow(&args.target, &response.job_id, 0).await;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn watch(args: WatchArgs) -> Result<ExitCode> {
+    follow(&args.target, &args.job_id, args.after_seq).await
+}
+
+/// Prints the job's events until it ends, resuming after the last seen event if the stream
+/// breaks. The exit code tells how the job ended.
+async fn follow(target: &Target, job_id: &str, after_seq: u64) -> Result<ExitCode> {
+    let mut last = after_seq;
+    let mut failures = 0;
+    loop {
+        let attempt = async {
+            let mut tracker = target.tracker().await?;
+            let request = WatchJobRequest { job_id: job_id.to_owned(), after_seq: last };
+            let mut stream = tracker.watch_job(request).await.map_err(explain)?.into_inner();
+            while let Some(item) = stream.next().await {
+                let event = item.map_err(explain)?.event.unwrap_or_default();
+                last = event.seq;
+                println!("{}", event_line(&event));
+                if let Some(state) = JobState::from_proto(event.state).filter(|s| s.is_terminal()) {
+                    return Ok::<_, anyhow::Error>(Some(state));
+                }
+            }
+            Ok(None)
+        };
+        match attempt.await {
+            Ok(Some(state)) => return Ok(exit_code(state)),
+            Ok(None) => {}
+            Err(error) if failures < 10 && error.to_string().contains("unavailable") => {
+                eprintln!("watch interrupted ({error}); resuming after event {last}");
+            }
+            Err(error) => return Err(error),
+        }
+        failures += 1;
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
+fn exit_code(state: JobState) -> ExitCode {
+    match state {
+        JobState::Completed => ExitCode::SUCCESS,
+        JobState::Failed => ExitCode::from(2),
+        JobState::Cancelled => ExitCode::from(3),
+        _ => ExitCode::FAILURE,
+    }
+}
+
+/// One event as a line: `[seq] step status progress% message`.
+pub fn event_line(event: &pb::JobEvent) -> String {
+    let step = Step::from_proto(event.step).map_or("?", Step::as_str);
+    let status = StepStatus::from_proto(event.status).map_or("?", StepStatus::as_str);
+    let state = JobState::from_proto(event.state).map_or("?", JobState::as_str);
+    format!("[{:>3}] {step:<8} {status:<9} {state:<10} {:>3}%  {}", event.seq, event.progress_percent, event.message)
+}
+
+pub async fn status(args: JobArgs) -> Result<ExitCode> {
+    let response = args.target.tracker().await?.get_job(GetJobRequest { job_id: args.job_id }).await.map_err(explain)?;
+    let job = response.into_inner().job.unwrap_or_default();
+    let state = JobState::from_proto(job.state).map_or("unknown", JobState::as_str);
+    println!("job        {}", job.job_id);
+    println!("team       {}", job.team_id);
+    println!("service    {}", job.service_name);
+    println!("type       {}", JobType::from_proto(job.job_type).map_or("unknown", JobType::as_str));
+    println!("state      {state}");
+    println!("step       {}", Step::from_proto(job.current_step).map_or("-", Step::as_str));
+    println!("progress   {}%", job.progress_percent);
+    println!("attempt    {} of {}", job.attempt, job.max_attempts);
+    if let Some(score) = job.quality_score {
+        println!("quality    {score}/100");
+    }
+    if job.degraded {
+        println!("degraded   yes (prose written by the deterministic writer)");
+    }
+    if !job.error.is_empty() {
+        println!("error      {}", job.error);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn result(args: ResultArgs) -> Result<ExitCode> {
+    let request = GetJobResultRequest { job_id: args.job_id, formats: Vec::new() };
+    let result = args.target.tracker().await?.get_job_result(request).await.map_err(explain)?.into_inner();
+    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    for document in &result.documents {
+        // The server names files after the validated service name; keep only the last
+        // component anyway, so nothing is written outside --out.
+        let name = std::path::Path::new(&document.file_name).file_name().context("document without a file name")?;
+        let path = args.out.join(name);
+        std::fs::write(&path, &document.content).with_context(|| format!("cannot write {}", path.display()))?;
+        println!("wrote {} ({} bytes)", path.display(), document.content.len());
+    }
+    if let Some(quality) = &result.quality {
+        println!("quality score {}/100 with {} findings", quality.overall, quality.findings.len());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn cancel(args: JobArgs) -> Result<ExitCode> {
+    let request = CancelJobRequest { job_id: args.job_id.clone(), reason: "cancelled from the CLI".into() };
+    let response = args.target.scheduler().await?.cancel_job(request).await.map_err(explain)?.into_inner();
+    let state = JobState::from_proto(response.state).map_or("unknown", JobState::as_str);
+    println!("job {} {state}", args.job_id);
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn list(args: ListArgs) -> Result<ExitCode> {
+    let states = args.status.as_deref().and_then(JobState::from_name).map(|s| vec![s.to_proto()]).unwrap_or_default();
+    let request = ListJobsRequest {
+        filter: Some(JobFilter { team_id: args.team_id.unwrap_or_default(), states, ..Default::default() }),
+        page_size: args.limit,
+        page_token: String::new(),
+    };
+    let jobs = args.target.tracker().await?.list_jobs(request).await.map_err(explain)?.into_inner().jobs;
+    if jobs.is_empty() {
+        println!("no jobs");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{:<36}  {:<16} {:<20} {:<14} {:<10} {:>5}", "JOB", "TEAM", "SERVICE", "TYPE", "STATE", "SCORE");
+    for job in jobs {
+        println!(
+            "{:<36}  {:<16} {:<20} {:<14} {:<10} {:>5}",
+            job.job_id,
+            job.team_id,
+            job.service_name,
+            JobType::from_proto(job.job_type).map_or("?", JobType::as_str),
+            JobState::from_proto(job.state).map_or("?", JobState::as_str),
+            job.quality_score.map_or_else(|| "-".to_owned(), |s| s.to_string()),
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn queue(args: QueueArgs) -> Result<ExitCode> {
+    let request = GetQueueStatusRequest { team_id: args.team_id.unwrap_or_default() };
+    let status = args.target.scheduler().await?.get_queue_status(request).await.map_err(explain)?.into_inner();
+    println!("queued      {}", status.queued);
+    println!("processing  {}", status.processing);
+    println!("oldest      {:.1}s", status.oldest_queued_age_seconds);
+    println!("throughput  {:.2} jobs/s (last minute)", status.throughput_per_second);
+    for depth in &status.depths {
+        let priority = Priority::from_proto(depth.priority).map_or("?", Priority::as_str);
+        println!("  {priority:<7} {:<20} {}", depth.team_id, depth.queued);
+    }
+    println!("workers     {}", status.workers.len());
+    for worker in &status.workers {
+        println!("  {:<20} slots {:<3} running {}{}", worker.worker_id, worker.slots, worker.running_job_ids.len(), if worker.draining { " (draining)" } else { "" });
+    }
+    if status.workers.is_empty() && status.queued > 0 {
+        bail!("jobs are queued but no worker is alive");
+    }
+    Ok(ExitCode::SUCCESS)
+}

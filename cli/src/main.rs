@@ -1,0 +1,81 @@
+//! `specdoc`: the command line of specdoc.
+//!
+//! `specdoc up` runs scheduler, worker and tracker in one process; `submit`, `watch`, `status`,
+//! `result`, `cancel`, `list-jobs` and `queue` talk to a running system over gRPC; `render` and
+//! `score` run the docs engine locally with no services.
+
+mod client;
+mod engine;
+mod jobs;
+mod up;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// specdoc turns API specs into documentation and a quality score.
+#[derive(Debug, Parser)]
+#[command(version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run scheduler, worker and tracker in one process (SQLite, and Redis at REDIS_URL or a private redis-server).
+    Up(up::UpArgs),
+    /// Submit a spec and print the job id; --watch follows it to the end.
+    #[command(after_help = "Example:\n  specdoc submit examples/petstore.yaml --team-id demo --service-name petstore --format markdown,html --watch")]
+    Submit(jobs::SubmitArgs),
+    /// Follow a job's steps until it ends. Exit code 0: completed, 2: failed, 3: cancelled.
+    Watch(jobs::WatchArgs),
+    /// Show a job's state.
+    Status(jobs::JobArgs),
+    /// Write a completed job's documents into a directory.
+    #[command(after_help = "Example:\n  specdoc result 0190c6e4-... --out docs/")]
+    Result(jobs::ResultArgs),
+    /// Cancel a queued or running job.
+    Cancel(jobs::JobArgs),
+    /// List jobs, newest first.
+    ListJobs(jobs::ListArgs),
+    /// Show queue depth, workers and throughput.
+    Queue(jobs::QueueArgs),
+    /// Render a spec to Markdown and HTML locally, with no services.
+    #[command(after_help = "Example:\n  specdoc render examples/petstore.yaml --format markdown,html --out docs/")]
+    Render(engine::RenderArgs),
+    /// Score a spec's quality locally, with no services.
+    #[command(after_help = "Example:\n  specdoc score openapi.yaml --min-score 70")]
+    Score(engine::ScoreArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Up(args) => up::run(args).await,
+            Command::Submit(args) => jobs::submit(args).await,
+            Command::Watch(args) => jobs::watch(args).await,
+            Command::Status(args) => jobs::status(args).await,
+            Command::Result(args) => jobs::result(args).await,
+            Command::Cancel(args) => jobs::cancel(args).await,
+            Command::ListJobs(args) => jobs::list(args).await,
+            Command::Queue(args) => jobs::queue(args).await,
+            Command::Render(args) => engine::render(args),
+            Command::Score(args) => engine::score(args),
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! `specdoc-scheduler`: parse config, init logging, connect, serve until SIGTERM.
+
+use clap::Parser;
+use specdoc_queue::Queue;
+use specdoc_runtime::{Dependencies, GrpcHost, config::Connections, tasks};
+use specdoc_store::Store;
+use std::time::Duration;
+
+/// The specdoc scheduler: admission, dispatch, cancellation, queue status.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    #[command(flatten)]
+    connections: Connections,
+    /// Largest accepted spec, in bytes.
+    #[arg(long, env = "MAX_SPEC_BYTES", default_value_t = 32 * 1024 * 1024)]
+    max_spec_bytes: usize,
+    /// Attempts a job gets before it fails.
+    #[arg(long, env = "MAX_ATTEMPTS", default_value_t = 3)]
+    max_attempts: u32,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    specdoc_runtime::logging::init();
+    let conns = &args.connections;
+    let store = Store::connect(&conns.database_url).await?;
+    let queue = Queue::connect(&conns.redis_url, &conns.redis_prefix).await?;
+    let mut config = specdoc_scheduler::Config { max_spec_bytes: args.max_spec_bytes, max_attempts: args.max_attempts, ..Default::default() };
+    config.limits.max_bytes = args.max_spec_bytes;
+    let api = specdoc_scheduler::SchedulerApi::new(store.clone(), queue.clone(), config);
+    let stop = specdoc_runtime::shutdown_token();
+    tasks::spawn("reconciler", stop.clone(), api.clone().run_reconciler());
+
+    let dependencies = Dependencies { store: Some(store.clone()), queue: Some(queue) };
+    let mut host = GrpcHost::new();
+    host.add_service(api.into_service());
+    specdoc_runtime::serve(conns, host, dependencies, axum::Router::new(), stop).await?;
+    tokio::time::timeout(Duration::from_secs(5), store.close()).await.ok();
+    Ok(())
+}

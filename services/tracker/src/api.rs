@@ -1,0 +1,230 @@
+//! The `TrackerService` gRPC API.
+
+use crate::fanout::Fanout;
+use crate::watch::watch_job;
+use specdoc_core::{JobId, JobState, JobType, OutputFormat, TeamId, from_timestamp, now_millis};
+use specdoc_proto::Message;
+use specdoc_proto::job::v1 as job_pb;
+use specdoc_proto::tracker::v1::tracker_service_server::{TrackerService, TrackerServiceServer};
+use specdoc_proto::tracker::v1::*;
+use specdoc_runtime::ApiError;
+use specdoc_store::{JobFilter as StoreFilter, Store};
+use std::collections::BTreeMap;
+use std::pin::Pin;
+use tokio_stream::Stream;
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status};
+
+/// Events buffered per WatchJob stream on their way to the client.
+const WATCH_BUFFER: usize = 64;
+
+/// The tracker's handlers.
+#[derive(Clone, Debug)]
+pub struct TrackerApi {
+    store: Store,
+    fanout: Fanout,
+}
+
+impl TrackerApi {
+    /// A tracker over a store, fed by `fanout`.
+    pub fn new(store: Store, fanout: Fanout) -> Self {
+        Self { store, fanout }
+    }
+
+    /// The gRPC service. Results can be large (the HTML of a big spec), so encoding is unbounded.
+    pub fn into_service(self) -> TrackerServiceServer<Self> {
+        TrackerServiceServer::new(self).max_encoding_message_size(usize::MAX)
+    }
+
+    async fn job(&self, job_id: &str) -> Result<specdoc_core::Job, ApiError> {
+        let id = JobId::parse_field(job_id)?;
+        self.store.get_job(id).await?.ok_or_else(|| ApiError::NotFound(format!("job {id}")))
+    }
+
+    async fn list(&self, request: ListJobsRequest) -> Result<ListJobsResponse, ApiError> {
+        let filter = store_filter(request.filter.unwrap_or_default())?;
+        let limit = page_size(request.page_size);
+        let before = match request.page_token.as_str() {
+            "" => None,
+            token => Some(token.parse::<JobId>().map_err(|_| specdoc_core::Invalid::new("page_token", "is not a token from a previous page"))?),
+        };
+        let page = self.store.list_jobs(&filter, limit, before).await?;
+        Ok(ListJobsResponse {
+            jobs: page.jobs.iter().map(|j| j.to_proto(None)).collect(),
+            next_page_token: page.next.map(|id| id.to_string()).unwrap_or_default(),
+        })
+    }
+
+    async fn result(&self, request: GetJobResultRequest) -> Result<GetJobResultResponse, ApiError> {
+        let job = self.job(&request.job_id).await?;
+        if job.state != JobState::Completed {
+            return Err(ApiError::FailedPrecondition(format!("job {} has no results: it is {}", job.id, job.state)));
+        }
+        let wanted = request.formats.iter().filter_map(|f| OutputFormat::from_proto(*f)).collect::<Vec<_>>();
+        let stored = self.store.get_results(job.id).await?;
+        let documents = stored
+            .documents
+            .into_iter()
+            .filter(|d| wanted.is_empty() || wanted.contains(&d.format))
+            .map(|d| job_pb::Document {
+                format: d.format.to_proto(),
+                // Named after the validated service name, never after spec content.
+                file_name: format!("{}.{}", job.service, d.format.extension()),
+                content_type: d.format.content_type().to_owned(),
+                content: d.content,
+            })
+            .collect();
+        let quality = match stored.quality_report {
+            Some(bytes) => Some(
+                job_pb::QualityScore::decode(bytes.as_slice())
+                    .map_err(|e| ApiError::Internal(format!("undecodable quality report of {}: {e}", job.id)))?,
+            ),
+            None => None,
+        };
+        Ok(GetJobResultResponse { job: Some(job.to_proto(None)), documents, quality })
+    }
+
+    async fn stats(&self, request: GetStatsRequest) -> Result<GetStatsResponse, ApiError> {
+        let team = match request.team_id.as_str() {
+            "" => None,
+            team => Some(TeamId::parse_field(team)?),
+        };
+        let days = match request.days {
+            0 => 7,
+            days @ 1..=365 => days,
+            _ => return Err(specdoc_core::Invalid::new("days", "must be 1 to 365").into()),
+        };
+        let since = now_millis() - i64::from(days) * 86_400_000;
+        let counts = self.store.job_counts(team.as_ref(), since).await?;
+        let mut by_state = BTreeMap::<String, u64>::new();
+        let mut by_type = BTreeMap::<String, u64>::new();
+        for (state, job_type, n) in &counts.by_state_and_type {
+            *by_state.entry(state.clone()).or_default() += n;
+            *by_type.entry(job_type.clone()).or_default() += n;
+        }
+        let completed = by_state.get("completed").copied().unwrap_or(0);
+        let finished = completed + by_state.get("failed").copied().unwrap_or(0);
+        let to_counts = |map: BTreeMap<String, u64>| map.into_iter().map(|(key, count)| Count { key, count }).collect();
+        Ok(GetStatsResponse {
+            total_jobs: by_state.values().sum(),
+            success_rate: if finished == 0 { 0.0 } else { completed as f64 / finished as f64 },
+            by_state: to_counts(by_state),
+            by_type: to_counts(by_type),
+            degraded_jobs: counts.degraded,
+            ..Default::default()
+        })
+    }
+}
+
+fn page_size(requested: u32) -> u32 {
+    match requested {
+        0 => 50,
+        n => n.min(500),
+    }
+}
+
+fn store_filter(filter: specdoc_proto::tracker::v1::JobFilter) -> Result<StoreFilter, ApiError> {
+    let states = filter
+        .states
+        .iter()
+        .map(|s| JobState::from_proto(*s).ok_or_else(|| specdoc_core::Invalid::new("filter.states", format!("{s} is not a state"))))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(StoreFilter {
+        team: match filter.team_id.as_str() {
+            "" => None,
+            team => Some(TeamId::parse_field(team)?),
+        },
+        service: (!filter.service_name.is_empty()).then_some(filter.service_name),
+        states,
+        job_type: match filter.job_type {
+            0 => None,
+            t => Some(JobType::from_proto(t).ok_or_else(|| specdoc_core::Invalid::new("filter.job_type", format!("{t} is not a job type")))?),
+        },
+        created_after: filter.created_after.as_ref().map(from_timestamp),
+        created_before: filter.created_before.as_ref().map(from_timestamp),
+    })
+}
+
+type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
+
+#[tonic::async_trait]
+impl TrackerService for TrackerApi {
+    async fn get_job(&self, request: Request<GetJobRequest>) -> Result<Response<GetJobResponse>, Status> {
+        let job = self.job(&request.into_inner().job_id).await?;
+        Ok(Response::new(GetJobResponse { job: Some(job.to_proto(None)) }))
+    }
+
+    async fn list_jobs(&self, request: Request<ListJobsRequest>) -> Result<Response<ListJobsResponse>, Status> {
+        Ok(Response::new(self.list(request.into_inner()).await?))
+    }
+
+    async fn get_job_history(
+        &self,
+        request: Request<GetJobHistoryRequest>,
+    ) -> Result<Response<GetJobHistoryResponse>, Status> {
+        let request = request.into_inner();
+        let team = TeamId::parse_field(&request.team_id).map_err(ApiError::from)?;
+        let filter = StoreFilter { team: Some(team), ..Default::default() };
+        let page = self.store.list_jobs(&filter, page_size(request.limit), None).await.map_err(ApiError::from)?;
+        Ok(Response::new(GetJobHistoryResponse { jobs: page.jobs.iter().map(|j| j.to_proto(None)).collect() }))
+    }
+
+    type WatchJobStream = EventStream<WatchJobResponse>;
+
+    async fn watch_job(&self, request: Request<WatchJobRequest>) -> Result<Response<Self::WatchJobStream>, Status> {
+        let request = request.into_inner();
+        // Subscribe before the job is read, so no live event can slip between the two.
+        let live = self.fanout.subscribe();
+        let job = self.job(&request.job_id).await?;
+        let (out, stream) = tokio::sync::mpsc::channel(WATCH_BUFFER);
+        tokio::spawn(watch_job(self.store.clone(), live, job.id, request.after_seq, out));
+        Ok(Response::new(Box::pin(ReceiverStream::new(stream))))
+    }
+
+    type WatchJobsStream = EventStream<WatchJobsResponse>;
+
+    async fn watch_jobs(&self, request: Request<WatchJobsRequest>) -> Result<Response<Self::WatchJobsStream>, Status> {
+        let filter = store_filter(request.into_inner().filter.unwrap_or_default())?;
+        let mut live = self.fanout.subscribe();
+        let store = self.store.clone();
+        let (out, stream) = tokio::sync::mpsc::channel(WATCH_BUFFER);
+        tokio::spawn(async move {
+            loop {
+                let record = match live.recv().await {
+                    Ok(record) => record,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+                };
+                let Some(event) = record.event.clone() else { continue };
+                let state_matches = filter.states.is_empty() || JobState::from_proto(event.state).is_some_and(|s| filter.states.contains(&s));
+                let matches = state_matches
+                    && filter.team.as_ref().is_none_or(|t| t.as_str() == record.team_id)
+                    && filter.service.as_ref().is_none_or(|s| *s == record.service_name)
+                    && filter.job_type.is_none_or(|t| t.to_proto() == record.job_type);
+                if !matches {
+                    continue;
+                }
+                let Ok(id) = event.job_id.parse::<JobId>() else { continue };
+                let job = match store.get_job(id).await {
+                    Ok(Some(job)) => job.to_proto(None),
+                    _ => continue,
+                };
+                if out.send(Ok(WatchJobsResponse { job: Some(job), event: Some(event) })).await.is_err() {
+                    return;
+                }
+            }
+        });
+        Ok(Response::new(Box::pin(ReceiverStream::new(stream))))
+    }
+
+    async fn get_job_result(
+        &self,
+        request: Request<GetJobResultRequest>,
+    ) -> Result<Response<GetJobResultResponse>, Status> {
+        Ok(Response::new(self.result(request.into_inner()).await?))
+    }
+
+    async fn get_stats(&self, request: Request<GetStatsRequest>) -> Result<Response<GetStatsResponse>, Status> {
+        Ok(Response::new(self.stats(request.into_inner()).await?))
+    }
+}

@@ -1,0 +1,32 @@
+//! `specdoc-tracker`: parse config, init logging, connect, serve until SIGTERM.
+
+use clap::Parser;
+use specdoc_queue::Queue;
+use specdoc_runtime::{Dependencies, GrpcHost, config::Connections, tasks};
+use specdoc_store::Store;
+
+/// The specdoc tracker: job status, events, results and statistics.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    #[command(flatten)]
+    connections: Connections,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    specdoc_runtime::logging::init();
+    let conns = &args.connections;
+    let store = Store::connect(&conns.database_url).await?;
+    let queue = Queue::connect(&conns.redis_url, &conns.redis_prefix).await?;
+    let stop = specdoc_runtime::shutdown_token();
+    let fanout = specdoc_tracker::fanout::Fanout::new();
+    tasks::spawn("event-fanout", stop.clone(), fanout.clone().run_reader(queue.clone()));
+    let mut host = GrpcHost::new();
+    host.add_service(specdoc_tracker::TrackerApi::new(store.clone(), fanout).into_service());
+    let dependencies = Dependencies { store: Some(store.clone()), queue: Some(queue) };
+    specdoc_runtime::serve(conns, host, dependencies, axum::Router::new(), stop).await?;
+    store.close().await;
+    Ok(())
+}

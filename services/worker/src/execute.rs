@@ -1,0 +1,148 @@
+//! One attempt of one job: start it under the lease, keep the lease alive, run the pipeline
+//! until it ends, is cancelled or times out, and record the outcome with a guarded write.
+
+use crate::Worker;
+use crate::pipeline::{Failure, Pipeline};
+use specdoc_core::{Job, JobEvent, JobState};
+use specdoc_queue::Leased;
+use specdoc_runtime::metrics::{OutcomeLabels, metrics};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use tokio::sync::OwnedSemaphorePermit;
+use tokio_util::sync::CancellationToken;
+
+impl Worker {
+    /// Runs one leased job to its end; holds `_slot` meanwhile.
+    pub(crate) async fn execute(self: Arc<Self>, leased: Leased, _slot: OwnedSemaphorePermit) {
+        let id = leased.job_id;
+        let lease = leased.lease.clone();
+        let job = match self.store.start_attempt(id, &lease, &self.config.worker_id).await {
+            Ok(Some((job, event))) => {
+                self.publish(&job, &event).await;
+                job
+            }
+            Ok(None) => {
+                // Cancelled while queued, already finished, or a duplicate dispatch.
+                tracing::debug!(job_id = %id, "job not startable; dropping the delivery");
+                self.ack(&leased).await;
+                return;
+            }
+            Err(error) => {
+                // Leave the lease to expire: the job is reclaimed and retried.
+                tracing::warn!(job_id = %id, %error, "cannot start the job");
+                return;
+            }
+        };
+        tracing::info!(job_id = %id, attempt = job.attempt, job_type = %job.job_type, "job started");
+        let cancel = CancellationToken::new();
+        if let Ok(mut running) = self.running.lock() {
+            running.insert(id, cancel.clone());
+        }
+        let renewer = tokio::spawn(self.clone().renew_lease(leased.clone(), cancel.clone()));
+
+        let pipeline = Pipeline { worker: self.clone(), job: job.clone(), lease: lease.clone() };
+        let outcome = tokio::select! {
+            outcome = pipeline.run() => outcome,
+            () = cancel.cancelled() => Err(Failure::Interrupted),
+            () = tokio::time::sleep(self.config.job_timeout) => Err(Failure::TimedOut),
+        };
+        renewer.abort();
+        if let Ok(mut running) = self.running.lock() {
+            running.remove(&id);
+        }
+        self.record_outcome(&job, &leased, outcome).await;
+        self.finished.fetch_add(1, Ordering::Relaxed);
+    }
+
+    async fn record_outcome(&self, job: &Job, leased: &Leased, outcome: Result<(), Failure>) {
+        let id = job.id;
+        let lease = &leased.lease;
+        let (next, message) = match outcome {
+            Ok(()) => {
+                self.count(job, "completed");
+                tracing::info!(job_id = %id, "job completed");
+                self.ack(leased).await;
+                return;
+            }
+            Err(Failure::Interrupted) => {
+                // Cancelled (the record already says so) or the lease moved on: nothing to write.
+                tracing::info!(job_id = %id, "job interrupted");
+                self.ack(leased).await;
+                return;
+            }
+            Err(Failure::Permanent(message)) => (JobState::Failed, message),
+            Err(Failure::TimedOut) => (
+                JobState::Failed,
+                format!("timeout: the job ran longer than JOB_TIMEOUT ({}s)", self.config.job_timeout.as_secs()),
+            ),
+            Err(Failure::Transient(message)) if job.attempt < job.max_attempts => (
+                JobState::Queued,
+                format!("attempt {} of {} failed, retrying: {message}", job.attempt, job.max_attempts),
+            ),
+            Err(Failure::Transient(message)) => (
+                JobState::Failed,
+                format!("failed after {} attempts: {message}", job.attempt),
+            ),
+        };
+        match self.store.end_attempt(id, lease, next, &message).await {
+            Ok(Some(event)) => {
+                self.publish(job, &event).await;
+                if next == JobState::Failed {
+                    self.count(job, "failed");
+                }
+                tracing::info!(job_id = %id, state = %next, reason = %message, "attempt ended");
+            }
+            Ok(None) => tracing::info!(job_id = %id, "lease lost before the outcome was recorded"),
+            Err(error) => {
+                // The lease expires and the job is reclaimed: nothing is lost.
+                tracing::warn!(job_id = %id, %error, "cannot record the outcome");
+                return;
+            }
+        }
+        self.ack(leased).await;
+        if next == JobState::Queued {
+            if let Err(error) = self.queue.enqueue(&job.envelope(), &job.team, job.priority).await {
+                tracing::warn!(job_id = %id, %error, "re-dispatch failed; the reconciler will retry");
+            }
+        }
+    }
+
+    fn count(&self, job: &Job, state: &str) {
+        metrics()
+            .jobs_finished
+            .get_or_create(&OutcomeLabels { job_type: job.job_type.to_string(), state: state.into() })
+            .inc();
+    }
+
+    async fn ack(&self, leased: &Leased) {
+        if let Err(error) = self.queue.ack(leased.job_id, &leased.lease).await {
+            tracing::warn!(job_id = %leased.job_id, %error, "ack failed; the lease will expire");
+        }
+    }
+
+    /// Publishes an event committed to the database on the live stream. A lost publish delays
+    /// watchers, who also read the database, but loses nothing.
+    pub(crate) async fn publish(&self, job: &Job, event: &JobEvent) {
+        if let Err(error) = self.queue.publish_event(&job.event_record(event)).await {
+            tracing::warn!(job_id = %job.id, seq = event.seq, %error, "could not publish event");
+        }
+    }
+
+    /// Renews the lease every third of its length; cancels the job when it is lost.
+    async fn renew_lease(self: Arc<Self>, leased: Leased, cancel: CancellationToken) {
+        let mut tick = tokio::time::interval(self.config.lease / 3);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            match self.queue.renew(leased.job_id, &leased.lease, self.config.lease).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::warn!(job_id = %leased.job_id, "lease lost; stopping the job");
+                    cancel.cancel();
+                    return;
+                }
+                Err(error) => tracing::warn!(job_id = %leased.job_id, %error, "lease renewal failed"),
+            }
+        }
+    }
+}

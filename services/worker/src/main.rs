@@ -1,0 +1,64 @@
+//! `specdoc-worker`: parse config, init logging, connect, run jobs until SIGTERM, drain.
+
+use clap::Parser;
+use specdoc_queue::Queue;
+use specdoc_runtime::{Dependencies, GrpcHost, config::Connections};
+use specdoc_store::Store;
+use std::time::Duration;
+
+/// The specdoc worker: leases jobs and runs their pipeline.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    #[command(flatten)]
+    connections: Connections,
+    /// Jobs this worker runs at once.
+    #[arg(long, env = "MAX_CONCURRENT_JOBS", default_value_t = 4)]
+    max_concurrent_jobs: usize,
+    /// Seconds a job may run before it fails with "timeout".
+    #[arg(long, env = "JOB_TIMEOUT", default_value_t = 300)]
+    job_timeout: u64,
+    /// Seconds of a lease; renewed every third of it.
+    #[arg(long, env = "LEASE_SECONDS", default_value_t = 30)]
+    lease_seconds: u64,
+    /// Seconds in-flight jobs get to finish on shutdown.
+    #[arg(long, env = "SHUTDOWN_GRACE", default_value_t = 25)]
+    shutdown_grace: u64,
+    /// This worker's id; random by default.
+    #[arg(long, env = "WORKER_ID")]
+    worker_id: Option<String>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    specdoc_runtime::logging::init();
+    let conns = &args.connections;
+    let store = Store::connect(&conns.database_url).await?;
+    let queue = Queue::connect(&conns.redis_url, &conns.redis_prefix).await?;
+    let config = specdoc_worker::Config {
+        worker_id: args.worker_id.clone().unwrap_or_else(specdoc_worker::default_worker_id),
+        max_concurrent_jobs: args.max_concurrent_jobs,
+        job_timeout: Duration::from_secs(args.job_timeout),
+        lease: Duration::from_secs(args.lease_seconds.max(3)),
+        grace: Duration::from_secs(args.shutdown_grace),
+        ..Default::default()
+    };
+    let worker = specdoc_worker::Worker::new(store.clone(), queue.clone(), config);
+    let stop = specdoc_runtime::shutdown_token();
+    // gRPC stops with the process; the job loop drains first.
+    let serving_stop = specdoc_runtime::CancellationToken::new();
+    let mut host = GrpcHost::new();
+    host.add_service(specdoc_worker::WorkerApi(worker.clone()).into_service());
+    let dependencies = Dependencies { store: Some(store.clone()), queue: Some(queue) };
+    let server = tokio::spawn({
+        let conns = conns.clone();
+        let serving_stop = serving_stop.clone();
+        async move { specdoc_runtime::serve(&conns, host, dependencies, axum::Router::new(), serving_stop).await }
+    });
+    worker.run(stop).await;
+    serving_stop.cancel();
+    server.await??;
+    store.close().await;
+    Ok(())
+}

@@ -1,0 +1,200 @@
+//! The five steps of a job: parse → generate → format → score → store.
+//!
+//! Each step records a started and a finished event under the job's lease; a write the lease no
+//! longer guards (the job was cancelled or reclaimed) ends the pipeline at once. CPU-heavy work
+//! (parsing, rendering, scoring) runs on the blocking pool so heartbeats and lease renewals keep
+//! flowing; the caller drops this future on cancel or timeout, which interrupts the step in
+//! progress.
+
+use crate::Worker;
+use specdoc_core::{Job, JobType, LeaseToken, NewEvent, OutputFormat, Step, StepStatus};
+use specdoc_docs::{Score, Spec};
+use specdoc_proto::Message;
+use specdoc_runtime::metrics::{StepLabels, metrics};
+use specdoc_store::Results;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// Why an attempt ended without results.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// The input is wrong; retrying cannot help.
+    Permanent(String),
+    /// A dependency failed; a later attempt may succeed.
+    Transient(String),
+    /// The job ran past `JOB_TIMEOUT`.
+    TimedOut,
+    /// Cancelled, or the lease is no longer ours.
+    Interrupted,
+}
+
+impl From<specdoc_store::Error> for Failure {
+    fn from(error: specdoc_store::Error) -> Self {
+        Failure::Transient(format!("database: {error}"))
+    }
+}
+
+/// One attempt's pipeline.
+pub(crate) struct Pipeline {
+    pub(crate) worker: Arc<Worker>,
+    pub(crate) job: Job,
+    pub(crate) lease: LeaseToken,
+}
+
+/// Runs CPU-bound work on the blocking pool.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, Failure> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Failure::Permanent(format!("the engine crashed on this spec: {e}")))
+}
+
+impl Pipeline {
+    pub(crate) async fn run(self) -> Result<(), Failure> {
+        let documentation = self.job.job_type == JobType::Documentation;
+        let mut spec = self.parse().await?;
+        let degraded = if documentation {
+            let (filled, degraded) = self.generate(spec).await?;
+            spec = filled;
+            degraded
+        } else {
+            self.skip(Step::Generate, 30, "quality-score jobs do not generate prose").await?;
+            false
+        };
+        let spec = Arc::new(spec);
+        let (documents, score) = if documentation {
+            self.format(spec.clone()).await?
+        } else {
+            self.skip(Step::Format, 60, "quality-score jobs render no documents").await?;
+            (Vec::new(), None)
+        };
+        let score = self.score(spec, score).await?;
+        self.store(documents, &score, degraded).await
+    }
+
+    /// Records one event of this attempt; `Interrupted` when the lease no longer holds.
+    async fn emit(&self, event: NewEvent) -> Result<(), Failure> {
+        match self.worker.store.record_step(self.job.id, &self.lease, &event).await? {
+            Some(recorded) => {
+                self.worker.publish(&self.job, &recorded).await;
+                Ok(())
+            }
+            None => Err(Failure::Interrupted),
+        }
+    }
+
+    async fn skip(&self, step: Step, progress: u32, why: &str) -> Result<(), Failure> {
+        self.emit(NewEvent::step(step, StepStatus::Skipped, progress, why)).await
+    }
+
+    async fn started(&self, step: Step, progress: u32) -> Result<Instant, Failure> {
+        self.emit(NewEvent::step(step, StepStatus::Started, progress, format!("{step} started"))).await?;
+        Ok(Instant::now())
+    }
+
+    async fn finished(&self, step: Step, since: Instant, status: StepStatus, progress: u32, message: String) -> Result<(), Failure> {
+        metrics()
+            .step_seconds
+            .get_or_create(&StepLabels { step: step.to_string() })
+            .observe(since.elapsed().as_secs_f64());
+        self.emit(NewEvent::step(step, status, progress, message)).await
+    }
+
+    async fn parse(&self) -> Result<Spec, Failure> {
+        let since = self.started(Step::Parse, 5).await?;
+        let bytes = self
+            .worker
+            .store
+            .get_spec(self.job.id)
+            .await?
+            .ok_or_else(|| Failure::Permanent("the job's spec is missing from the database".into()))?;
+        let limits = self.worker.config.limits.clone();
+        let parsed = blocking(move || specdoc_docs::parse(&bytes, &limits)).await?;
+        match parsed {
+            Ok(spec) => {
+                let message = format!(
+                    "parsed {} {}: {} operations, {} schemas",
+                    spec.format.label(),
+                    spec.version,
+                    spec.operations.len(),
+                    spec.schemas.len()
+                );
+                self.finished(Step::Parse, since, StepStatus::Succeeded, 20, message).await?;
+                Ok(spec)
+            }
+            Err(error) => {
+                let message = format!("invalid spec: {error}");
+                self.finished(Step::Parse, since, StepStatus::Failed, 20, message.clone()).await?;
+                Err(Failure::Permanent(message))
+            }
+        }
+    }
+
+    /// Fills the prose the spec lacks. No LLM is configured here, so the deterministic writer
+    /// does it and the step reports itself degraded, with the reason.
+    async fn generate(&self, mut spec: Spec) -> Result<(Spec, bool), Failure> {
+        let since = self.started(Step::Generate, 25).await?;
+        let (spec, filled) = blocking(move || {
+            let filled = specdoc_docs::prose::fill_missing(&mut spec);
+            (spec, filled)
+        })
+        .await?;
+        let message = format!("degraded: no LLM configured; the deterministic writer filled {filled} texts");
+        self.finished(Step::Generate, since, StepStatus::Degraded, 40, message).await?;
+        Ok((spec, true))
+    }
+
+    async fn format(&self, spec: Arc<Spec>) -> Result<(Vec<(OutputFormat, Vec<u8>)>, Option<Score>), Failure> {
+        let since = self.started(Step::Format, 45).await?;
+        let formats = self.job.output_formats.clone();
+        let (documents, score) = blocking(move || {
+            // The documents carry a quality section, so the score is computed here; the score
+            // step then records it instead of computing it twice.
+            let score = specdoc_docs::score::score(&spec);
+            let documents: Vec<(OutputFormat, Vec<u8>)> = formats
+                .iter()
+                .map(|format| {
+                    let text = match format {
+                        OutputFormat::Markdown => specdoc_docs::markdown::render(&spec, Some(&score)),
+                        OutputFormat::Html => specdoc_docs::html::render(&spec, Some(&score)),
+                    };
+                    (*format, text.into_bytes())
+                })
+                .collect();
+            (documents, score)
+        })
+        .await?;
+        let sizes: Vec<String> = documents.iter().map(|(f, d)| format!("{f} {} bytes", d.len())).collect();
+        let message = format!("rendered {}", sizes.join(", "));
+        self.finished(Step::Format, since, StepStatus::Succeeded, 70, message).await?;
+        Ok((documents, Some(score)))
+    }
+
+    async fn score(&self, spec: Arc<Spec>, computed: Option<Score>) -> Result<Score, Failure> {
+        let since = self.started(Step::Score, 75).await?;
+        let score = match computed {
+            Some(score) => score,
+            None => blocking(move || specdoc_docs::score::score(&spec)).await?,
+        };
+        let message = format!("quality score {} with {} findings", score.overall, score.findings.len());
+        self.finished(Step::Score, since, StepStatus::Succeeded, 85, message).await?;
+        Ok(score)
+    }
+
+    async fn store(&self, documents: Vec<(OutputFormat, Vec<u8>)>, score: &Score, degraded: bool) -> Result<(), Failure> {
+        self.started(Step::Store, 90).await?;
+        let count = documents.len();
+        let results = Results {
+            documents,
+            quality: Some((score.overall, crate::quality::to_proto(score).encode_to_vec())),
+            degraded,
+        };
+        let message = format!("stored {count} documents and a quality score of {}", score.overall);
+        match self.worker.store.complete(self.job.id, &self.lease, &results, &message).await? {
+            Some(event) => {
+                self.worker.publish(&self.job, &event).await;
+                Ok(())
+            }
+            None => Err(Failure::Interrupted),
+        }
+    }
+}

@@ -1,0 +1,153 @@
+//! One gRPC server per process, whatever services it hosts.
+//!
+//! Besides the specdoc services it serves `grpc.health.v1` (overall and per service; SERVING
+//! only while every dependency answers) and server reflection v1 and v1alpha, so every grpcurl
+//! version can list and call it. It stops accepting on the shutdown token and lets in-flight
+//! calls finish.
+
+use specdoc_queue::Queue;
+use specdoc_store::Store;
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tokio_util::sync::CancellationToken;
+use tonic::server::NamedService;
+use tonic::service::RoutesBuilder;
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
+
+/// How often dependencies are probed for the health status.
+const HEALTH_PROBE_INTERVAL: Duration = Duration::from_millis(500);
+
+/// The dependencies whose reachability decides the health status.
+#[derive(Clone, Debug, Default)]
+pub struct Dependencies {
+    /// The database, when the process uses one.
+    pub store: Option<Store>,
+    /// Redis, when the process uses it.
+    pub queue: Option<Queue>,
+}
+
+impl Dependencies {
+    /// Ok when every dependency answers within a second; otherwise says which does not.
+    pub async fn check(&self) -> Result<(), String> {
+        let limit = Duration::from_secs(1);
+        if let Some(queue) = &self.queue {
+            match tokio::time::timeout(limit, queue.ping()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(format!("redis: {e}")),
+                Err(_) => return Err("redis: no answer within 1s".into()),
+            }
+        }
+        if let Some(store) = &self.store {
+            match tokio::time::timeout(limit, store.ping()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => return Err(format!("database: {e}")),
+                Err(_) => return Err("database: no answer within 1s".into()),
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Collects the services one process hosts, then serves them with health and reflection.
+#[derive(Default)]
+pub struct GrpcHost {
+    routes: RoutesBuilder,
+    names: Vec<&'static str>,
+}
+
+impl GrpcHost {
+    /// An empty host.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a service.
+    pub fn add_service<S>(&mut self, service: S) -> &mut Self
+    where
+        S: tower_service::Service<http::Request<tonic::body::Body>, Error = Infallible>
+            + NamedService
+            + Clone
+            + Send
+            + Sync
+            + 'static,
+        S::Response: axum::response::IntoResponse,
+        S::Future: Send + 'static,
+    {
+        self.names.push(S::NAME);
+        self.routes.add_service(service);
+        self
+    }
+
+    /// Serves on `listener` until `stop` fires, reporting health from `dependencies`.
+    pub async fn serve(
+        self,
+        listener: TcpListener,
+        dependencies: Dependencies,
+        stop: CancellationToken,
+    ) -> Result<(), HostError> {
+        let (reporter, health) = tonic_health::server::health_reporter();
+        crate::tasks::spawn(
+            "health-probe",
+            stop.clone(),
+            probe_health(reporter, self.names.clone(), dependencies),
+        );
+        let reflection = || {
+            let mut builder = tonic_reflection::server::Builder::configure()
+                .register_encoded_file_descriptor_set(specdoc_proto::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+                .with_service_name("grpc.health.v1.Health")
+                .with_service_name("grpc.reflection.v1.ServerReflection")
+                .with_service_name("grpc.reflection.v1alpha.ServerReflection");
+            for name in &self.names {
+                builder = builder.with_service_name(*name);
+            }
+            builder
+        };
+        let v1 = reflection().build_v1()?;
+        let v1alpha = reflection().build_v1alpha()?;
+        let mut routes = self.routes;
+        routes.add_service(health).add_service(v1).add_service(v1alpha);
+        tonic::transport::Server::builder()
+            .http2_keepalive_interval(Some(Duration::from_secs(30)))
+            .http2_keepalive_timeout(Some(Duration::from_secs(10)))
+            .add_routes(routes.routes())
+            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stop.cancelled_owned())
+            .await?;
+        Ok(())
+    }
+}
+
+/// Why a host stopped serving.
+#[derive(Debug, thiserror::Error)]
+pub enum HostError {
+    /// The transport failed.
+    #[error("grpc server failed: {0}")]
+    Transport(#[from] tonic::transport::Error),
+    /// The compiled-in descriptor sets could not be read (a build defect).
+    #[error("reflection descriptors are unreadable: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+}
+
+async fn probe_health(reporter: HealthReporter, names: Vec<&'static str>, dependencies: Dependencies) {
+    let mut last: Option<bool> = None;
+    loop {
+        let result = dependencies.check().await;
+        let serving = result.is_ok();
+        if last != Some(serving) {
+            match &result {
+                Ok(()) => tracing::info!("dependencies reachable, serving"),
+                Err(cause) => tracing::warn!(%cause, "dependency unreachable, not serving"),
+            }
+            let status = if serving { ServingStatus::Serving } else { ServingStatus::NotServing };
+            reporter.set_service_status("", status).await;
+            for name in &names {
+                reporter.set_service_status(*name, status).await;
+            }
+            last = Some(serving);
+        }
+        tokio::time::sleep(HEALTH_PROBE_INTERVAL).await;
+    }
+}
