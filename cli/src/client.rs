@@ -10,15 +10,26 @@ use tonic::transport::{Channel, Endpoint};
 #[derive(Debug, Clone, clap::Args)]
 pub struct Target {
     /// Scheduler address.
-    #[arg(long, env = "SPECDOC_SCHEDULER_URL", default_value = "http://127.0.0.1:50051", global = true)]
+    #[arg(
+        long,
+        env = "SPECDOC_SCHEDULER_URL",
+        default_value = "http://127.0.0.1:50051",
+        global = true
+    )]
     pub scheduler_url: String,
     /// Tracker address.
-    #[arg(long, env = "SPECDOC_TRACKER_URL", default_value = "http://127.0.0.1:50051", global = true)]
+    #[arg(
+        long,
+        env = "SPECDOC_TRACKER_URL",
+        default_value = "http://127.0.0.1:50051",
+        global = true
+    )]
     pub tracker_url: String,
 }
 
 async fn channel(url: &str, what: &str) -> Result<Channel> {
-    let endpoint = Endpoint::from_shared(url.to_owned()).with_context(|| format!("{what} URL {url:?} is not a valid URL"))?;
+    let endpoint = Endpoint::from_shared(url.to_owned())
+        .with_context(|| format!("{what} URL {url:?} is not a valid URL"))?;
     endpoint
         .connect_timeout(std::time::Duration::from_secs(5))
         .connect()
@@ -29,12 +40,18 @@ async fn channel(url: &str, what: &str) -> Result<Channel> {
 impl Target {
     /// A scheduler client.
     pub async fn scheduler(&self) -> Result<SchedulerServiceClient<Channel>> {
-        Ok(SchedulerServiceClient::new(channel(&self.scheduler_url, "scheduler").await?).max_encoding_message_size(usize::MAX))
+        Ok(
+            SchedulerServiceClient::new(channel(&self.scheduler_url, "scheduler").await?)
+                .max_encoding_message_size(usize::MAX),
+        )
     }
 
     /// A tracker client.
     pub async fn tracker(&self) -> Result<TrackerServiceClient<Channel>> {
-        Ok(TrackerServiceClient::new(channel(&self.tracker_url, "tracker").await?).max_decoding_message_size(usize::MAX))
+        Ok(
+            TrackerServiceClient::new(channel(&self.tracker_url, "tracker").await?)
+                .max_decoding_message_size(usize::MAX),
+        )
     }
 }
 

@@ -33,22 +33,29 @@ pub struct ScoreArgs {
 
 fn load(path: &PathBuf) -> Result<specdoc_docs::Spec> {
     let bytes = std::fs::read(path).with_context(|| format!("cannot read {}", path.display()))?;
-    specdoc_docs::parse(&bytes, &specdoc_docs::Limits::default()).with_context(|| format!("{} is not a usable spec", path.display()))
+    specdoc_docs::parse(&bytes, &specdoc_docs::Limits::default())
+        .with_context(|| format!("{} is not a usable spec", path.display()))
 }
 
 pub fn render(args: RenderArgs) -> Result<ExitCode> {
     let spec = load(&args.spec)?;
     let score = specdoc_docs::score::score(&spec);
-    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
     // Named after the input file, never after spec content.
-    let stem = args.spec.file_stem().and_then(|s| s.to_str()).unwrap_or("api");
+    let stem = args
+        .spec
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or("api");
     for format in &args.format {
         let (text, ext) = match format.as_str() {
             "markdown" => (specdoc_docs::markdown::render(&spec, Some(&score)), "md"),
             _ => (specdoc_docs::html::render(&spec, Some(&score)), "html"),
         };
         let path = args.out.join(format!("{stem}.{ext}"));
-        std::fs::write(&path, text.as_bytes()).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(&path, text.as_bytes())
+            .with_context(|| format!("cannot write {}", path.display()))?;
         println!("wrote {} ({} bytes)", path.display(), text.len());
     }
     Ok(ExitCode::SUCCESS)
@@ -71,11 +78,20 @@ pub fn score(args: ScoreArgs) -> Result<ExitCode> {
     } else {
         println!("quality score {}/100", score.overall);
         for category in &score.categories {
-            println!("  {:<24} {:>3}  (weight {:>2})  {}", category.category, category.score, category.weight, category.detail);
+            println!(
+                "  {:<24} {:>3}  (weight {:>2})  {}",
+                category.category, category.score, category.weight, category.detail
+            );
         }
         println!("{} findings", score.findings.len());
         for finding in score.findings.iter().take(20) {
-            println!("  {:<8} {:<32} {}  {}", finding.severity.as_str(), finding.rule_id, finding.pointer, finding.message);
+            println!(
+                "  {:<8} {:<32} {}  {}",
+                finding.severity.as_str(),
+                finding.rule_id,
+                finding.pointer,
+                finding.message
+            );
         }
     }
     match args.min_score {

@@ -6,7 +6,9 @@ use anyhow::{Context, Result, bail};
 use specdoc_core::{JobState, JobType, OutputFormat, Priority, Step, StepStatus};
 use specdoc_proto::job::v1 as pb;
 use specdoc_proto::scheduler::v1::{CancelJobRequest, GetQueueStatusRequest, SubmitJobRequest};
-use specdoc_proto::tracker::v1::{GetJobRequest, GetJobResultRequest, JobFilter, ListJobsRequest, WatchJobRequest};
+use specdoc_proto::tracker::v1::{
+    GetJobRequest, GetJobResultRequest, JobFilter, ListJobsRequest, WatchJobRequest,
+};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
@@ -102,9 +104,19 @@ pub struct QueueArgs {
 }
 
 pub async fn submit(args: SubmitArgs) -> Result<ExitCode> {
-    let spec = std::fs::read(&args.spec).with_context(|| format!("cannot read {}", args.spec.display()))?;
-    let job_type = if args.job_type == "quality-score" { JobType::QualityScore } else { JobType::Documentation };
-    let formats = args.format.iter().filter_map(|f| OutputFormat::from_name(f)).map(OutputFormat::to_proto).collect();
+    let spec = std::fs::read(&args.spec)
+        .with_context(|| format!("cannot read {}", args.spec.display()))?;
+    let job_type = if args.job_type == "quality-score" {
+        JobType::QualityScore
+    } else {
+        JobType::Documentation
+    };
+    let formats = args
+        .format
+        .iter()
+        .filter_map(|f| OutputFormat::from_name(f))
+        .map(OutputFormat::to_proto)
+        .collect();
     let priority = Priority::from_name(&args.priority).unwrap_or(Priority::Normal);
     let request = SubmitJobRequest {
         team_id: args.team_id,
@@ -116,12 +128,25 @@ pub async fn submit(args: SubmitArgs) -> Result<ExitCode> {
         idempotency_key: args.idempotency_key.unwrap_or_default(),
         ..Default::default()
     };
-    let response = args.target.scheduler().await?.submit_job(request).await.map_err(explain)?.into_inner();
+    let response = args
+        .target
+        .scheduler()
+        .await?
+        .submit_job(request)
+        .await
+        .map_err(explain)?
+        .into_inner();
     let state = JobState::from_proto(response.state).map_or("unknown", JobState::as_str);
     if response.deduplicated {
-        println!("job {} ({state}; same idempotency key as an earlier submission)", response.job_id);
+        println!(
+            "job {} ({state}; same idempotency key as an earlier submission)",
+            response.job_id
+        );
     } else {
-        println!("job {} {state} (position {})", response.job_id, response.queue_position);
+        println!(
+            "job {} {state} (position {})",
+            response.job_id, response.queue_position
+        );
     }
     if args.watch {
         return follow(&args.target, &response.job_id, 0).await;
@@ -141,8 +166,15 @@ async fn follow(target: &Target, job_id: &str, after_seq: u64) -> Result<ExitCod
     loop {
         let attempt = async {
             let mut tracker = target.tracker().await?;
-            let request = WatchJobRequest { job_id: job_id.to_owned(), after_seq: last };
-            let mut stream = tracker.watch_job(request).await.map_err(explain)?.into_inner();
+            let request = WatchJobRequest {
+                job_id: job_id.to_owned(),
+                after_seq: last,
+            };
+            let mut stream = tracker
+                .watch_job(request)
+                .await
+                .map_err(explain)?
+                .into_inner();
             while let Some(item) = stream.next().await {
                 let event = item.map_err(explain)?.event.unwrap_or_default();
                 last = event.seq;
@@ -180,19 +212,36 @@ pub fn event_line(event: &pb::JobEvent) -> String {
     let step = Step::from_proto(event.step).map_or("?", Step::as_str);
     let status = StepStatus::from_proto(event.status).map_or("?", StepStatus::as_str);
     let state = JobState::from_proto(event.state).map_or("?", JobState::as_str);
-    format!("[{:>3}] {step:<8} {status:<9} {state:<10} {:>3}%  {}", event.seq, event.progress_percent, event.message)
+    format!(
+        "[{:>3}] {step:<8} {status:<9} {state:<10} {:>3}%  {}",
+        event.seq, event.progress_percent, event.message
+    )
 }
 
 pub async fn status(args: JobArgs) -> Result<ExitCode> {
-    let response = args.target.tracker().await?.get_job(GetJobRequest { job_id: args.job_id }).await.map_err(explain)?;
+    let response = args
+        .target
+        .tracker()
+        .await?
+        .get_job(GetJobRequest {
+            job_id: args.job_id,
+        })
+        .await
+        .map_err(explain)?;
     let job = response.into_inner().job.unwrap_or_default();
     let state = JobState::from_proto(job.state).map_or("unknown", JobState::as_str);
     println!("job        {}", job.job_id);
     println!("team       {}", job.team_id);
     println!("service    {}", job.service_name);
-    println!("type       {}", JobType::from_proto(job.job_type).map_or("unknown", JobType::as_str));
+    println!(
+        "type       {}",
+        JobType::from_proto(job.job_type).map_or("unknown", JobType::as_str)
+    );
     println!("state      {state}");
-    println!("step       {}", Step::from_proto(job.current_step).map_or("-", Step::as_str));
+    println!(
+        "step       {}",
+        Step::from_proto(job.current_step).map_or("-", Step::as_str)
+    );
     println!("progress   {}%", job.progress_percent);
     println!("attempt    {} of {}", job.attempt, job.max_attempts);
     if let Some(score) = job.quality_score {
@@ -208,44 +257,96 @@ pub async fn status(args: JobArgs) -> Result<ExitCode> {
 }
 
 pub async fn result(args: ResultArgs) -> Result<ExitCode> {
-    let request = GetJobResultRequest { job_id: args.job_id, formats: Vec::new() };
-    let result = args.target.tracker().await?.get_job_result(request).await.map_err(explain)?.into_inner();
-    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
+    let request = GetJobResultRequest {
+        job_id: args.job_id,
+        formats: Vec::new(),
+    };
+    let result = args
+        .target
+        .tracker()
+        .await?
+        .get_job_result(request)
+        .await
+        .map_err(explain)?
+        .into_inner();
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
     for document in &result.documents {
         // The server names files after the validated service name; keep only the last
         // component anyway, so nothing is written outside --out.
-        let name = std::path::Path::new(&document.file_name).file_name().context("document without a file name")?;
+        let name = std::path::Path::new(&document.file_name)
+            .file_name()
+            .context("document without a file name")?;
         let path = args.out.join(name);
-        std::fs::write(&path, &document.content).with_context(|| format!("cannot write {}", path.display()))?;
-        println!("wrote {} ({} bytes)", path.display(), document.content.len());
+        std::fs::write(&path, &document.content)
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        println!(
+            "wrote {} ({} bytes)",
+            path.display(),
+            document.content.len()
+        );
     }
     if let Some(quality) = &result.quality {
-        println!("quality score {}/100 with {} findings", quality.overall, quality.findings.len());
+        println!(
+            "quality score {}/100 with {} findings",
+            quality.overall,
+            quality.findings.len()
+        );
     }
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn cancel(args: JobArgs) -> Result<ExitCode> {
-    let request = CancelJobRequest { job_id: args.job_id.clone(), reason: "cancelled from the CLI".into() };
-    let response = args.target.scheduler().await?.cancel_job(request).await.map_err(explain)?.into_inner();
+    let request = CancelJobRequest {
+        job_id: args.job_id.clone(),
+        reason: "cancelled from the CLI".into(),
+    };
+    let response = args
+        .target
+        .scheduler()
+        .await?
+        .cancel_job(request)
+        .await
+        .map_err(explain)?
+        .into_inner();
     let state = JobState::from_proto(response.state).map_or("unknown", JobState::as_str);
     println!("job {} {state}", args.job_id);
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn list(args: ListArgs) -> Result<ExitCode> {
-    let states = args.status.as_deref().and_then(JobState::from_name).map(|s| vec![s.to_proto()]).unwrap_or_default();
+    let states = args
+        .status
+        .as_deref()
+        .and_then(JobState::from_name)
+        .map(|s| vec![s.to_proto()])
+        .unwrap_or_default();
     let request = ListJobsRequest {
-        filter: Some(JobFilter { team_id: args.team_id.unwrap_or_default(), states, ..Default::default() }),
+        filter: Some(JobFilter {
+            team_id: args.team_id.unwrap_or_default(),
+            states,
+            ..Default::default()
+        }),
         page_size: args.limit,
         page_token: String::new(),
     };
-    let jobs = args.target.tracker().await?.list_jobs(request).await.map_err(explain)?.into_inner().jobs;
+    let jobs = args
+        .target
+        .tracker()
+        .await?
+        .list_jobs(request)
+        .await
+        .map_err(explain)?
+        .into_inner()
+        .jobs;
     if jobs.is_empty() {
         println!("no jobs");
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:<36}  {:<16} {:<20} {:<14} {:<10} {:>5}", "JOB", "TEAM", "SERVICE", "TYPE", "STATE", "SCORE");
+    println!(
+        "{:<36}  {:<16} {:<20} {:<14} {:<10} {:>5}",
+        "JOB", "TEAM", "SERVICE", "TYPE", "STATE", "SCORE"
+    );
     for job in jobs {
         println!(
             "{:<36}  {:<16} {:<20} {:<14} {:<10} {:>5}",
@@ -254,26 +355,45 @@ pub async fn list(args: ListArgs) -> Result<ExitCode> {
             job.service_name,
             JobType::from_proto(job.job_type).map_or("?", JobType::as_str),
             JobState::from_proto(job.state).map_or("?", JobState::as_str),
-            job.quality_score.map_or_else(|| "-".to_owned(), |s| s.to_string()),
+            job.quality_score
+                .map_or_else(|| "-".to_owned(), |s| s.to_string()),
         );
     }
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn queue(args: QueueArgs) -> Result<ExitCode> {
-    let request = GetQueueStatusRequest { team_id: args.team_id.unwrap_or_default() };
-    let status = args.target.scheduler().await?.get_queue_status(request).await.map_err(explain)?.into_inner();
+    let request = GetQueueStatusRequest {
+        team_id: args.team_id.unwrap_or_default(),
+    };
+    let status = args
+        .target
+        .scheduler()
+        .await?
+        .get_queue_status(request)
+        .await
+        .map_err(explain)?
+        .into_inner();
     println!("queued      {}", status.queued);
     println!("processing  {}", status.processing);
     println!("oldest      {:.1}s", status.oldest_queued_age_seconds);
-    println!("throughput  {:.2} jobs/s (last minute)", status.throughput_per_second);
+    println!(
+        "throughput  {:.2} jobs/s (last minute)",
+        status.throughput_per_second
+    );
     for depth in &status.depths {
         let priority = Priority::from_proto(depth.priority).map_or("?", Priority::as_str);
         println!("  {priority:<7} {:<20} {}", depth.team_id, depth.queued);
     }
     println!("workers     {}", status.workers.len());
     for worker in &status.workers {
-        println!("  {:<20} slots {:<3} running {}{}", worker.worker_id, worker.slots, worker.running_job_ids.len(), if worker.draining { " (draining)" } else { "" });
+        println!(
+            "  {:<20} slots {:<3} running {}{}",
+            worker.worker_id,
+            worker.slots,
+            worker.running_job_ids.len(),
+            if worker.draining { " (draining)" } else { "" }
+        );
     }
     if status.workers.is_empty() && status.queued > 0 {
         bail!("jobs are queued but no worker is alive");

@@ -25,7 +25,9 @@ enum Command {
     /// Run scheduler, worker and tracker in one process (SQLite, and Redis at REDIS_URL or a private redis-server).
     Up(up::UpArgs),
     /// Submit a spec and print the job id; --watch follows it to the end.
-    #[command(after_help = "Example:\n  specdoc submit examples/petstore.yaml --team-id demo --service-name petstore --format markdown,html --watch")]
+    #[command(
+        after_help = "Example:\n  specdoc submit examples/petstore.yaml --team-id demo --service-name petstore --format markdown,html --watch"
+    )]
     Submit(jobs::SubmitArgs),
     /// Follow a job's steps until it ends. Exit code 0: completed, 2: failed, 3: cancelled.
     Watch(jobs::WatchArgs),
@@ -41,7 +43,9 @@ enum Command {
     /// Show queue depth, workers and throughput.
     Queue(jobs::QueueArgs),
     /// Render a spec to Markdown and HTML locally, with no services.
-    #[command(after_help = "Example:\n  specdoc render examples/petstore.yaml --format markdown,html --out docs/")]
+    #[command(
+        after_help = "Example:\n  specdoc render examples/petstore.yaml --format markdown,html --out docs/"
+    )]
     Render(engine::RenderArgs),
     /// Score a spec's quality locally, with no services.
     #[command(after_help = "Example:\n  specdoc score openapi.yaml --min-score 70")]
@@ -50,7 +54,10 @@ enum Command {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");

@@ -42,8 +42,12 @@ pub struct UpArgs {
 
 pub async fn run(args: UpArgs) -> Result<ExitCode> {
     specdoc_runtime::logging::init();
-    std::fs::create_dir_all(&args.data_dir).with_context(|| format!("cannot create data dir {}", args.data_dir.display()))?;
-    let data_dir = args.data_dir.canonicalize().unwrap_or_else(|_| args.data_dir.clone());
+    std::fs::create_dir_all(&args.data_dir)
+        .with_context(|| format!("cannot create data dir {}", args.data_dir.display()))?;
+    let data_dir = args
+        .data_dir
+        .canonicalize()
+        .unwrap_or_else(|_| args.data_dir.clone());
     let (redis_url, mut redis_child) = resolve_redis(args.redis_url.clone(), &data_dir).await?;
     let outcome = serve(&args, &data_dir, &redis_url).await;
     if let Some(child) = redis_child.as_mut() {
@@ -55,14 +59,35 @@ pub async fn run(args: UpArgs) -> Result<ExitCode> {
 
 async fn serve(args: &UpArgs, data_dir: &Path, redis_url: &str) -> Result<()> {
     let database_url = format!("sqlite://{}", data_dir.join("specdoc.db").display());
-    let store = Store::connect(&database_url).await.context("cannot open the SQLite database")?;
-    let queue = Queue::connect(redis_url, &args.redis_prefix).await.with_context(|| format!("cannot connect to Redis at {}", specdoc_store::redact(redis_url)))?;
+    let store = Store::connect(&database_url)
+        .await
+        .context("cannot open the SQLite database")?;
+    let queue = Queue::connect(redis_url, &args.redis_prefix)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot connect to Redis at {}",
+                specdoc_store::redact(redis_url)
+            )
+        })?;
     let stop = specdoc_runtime::shutdown_token();
 
-    let scheduler = specdoc_scheduler::SchedulerApi::new(store.clone(), queue.clone(), specdoc_scheduler::Config::default());
-    tasks::spawn("reconciler", stop.clone(), scheduler.clone().run_reconciler());
+    let scheduler = specdoc_scheduler::SchedulerApi::new(
+        store.clone(),
+        queue.clone(),
+        specdoc_scheduler::Config::default(),
+    );
+    tasks::spawn(
+        "reconciler",
+        stop.clone(),
+        scheduler.clone().run_reconciler(),
+    );
     let fanout = specdoc_tracker::fanout::Fanout::new();
-    tasks::spawn("event-fanout", stop.clone(), fanout.clone().run_reader(queue.clone()));
+    tasks::spawn(
+        "event-fanout",
+        stop.clone(),
+        fanout.clone().run_reader(queue.clone()),
+    );
     let worker_config = specdoc_worker::Config {
         max_concurrent_jobs: args.max_concurrent_jobs,
         job_timeout: Duration::from_secs(args.job_timeout),
@@ -88,8 +113,18 @@ async fn serve(args: &UpArgs, data_dir: &Path, redis_url: &str) -> Result<()> {
         args.http_listen,
         data_dir.display()
     );
-    let dependencies = Dependencies { store: Some(store.clone()), queue: Some(queue) };
-    let served = specdoc_runtime::serve(&connections, host, dependencies, axum::Router::new(), stop.clone()).await;
+    let dependencies = Dependencies {
+        store: Some(store.clone()),
+        queue: Some(queue),
+    };
+    let served = specdoc_runtime::serve(
+        &connections,
+        host,
+        dependencies,
+        axum::Router::new(),
+        stop.clone(),
+    )
+    .await;
     stop.cancel();
     let _ = worker_done.await;
     store.close().await;
@@ -97,7 +132,10 @@ async fn serve(args: &UpArgs, data_dir: &Path, redis_url: &str) -> Result<()> {
 }
 
 /// Picks the Redis to use, starting a private one when needed.
-async fn resolve_redis(configured: Option<String>, data_dir: &Path) -> Result<(String, Option<Child>)> {
+async fn resolve_redis(
+    configured: Option<String>,
+    data_dir: &Path,
+) -> Result<(String, Option<Child>)> {
     if let Some(url) = configured {
         return Ok((url, None));
     }
@@ -113,10 +151,24 @@ async fn resolve_redis(configured: Option<String>, data_dir: &Path) -> Result<(S
         );
     };
     let redis_dir = data_dir.join("redis");
-    std::fs::create_dir_all(&redis_dir).with_context(|| format!("cannot create {}", redis_dir.display()))?;
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    std::fs::create_dir_all(&redis_dir)
+        .with_context(|| format!("cannot create {}", redis_dir.display()))?;
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let mut child = Command::new(binary)
-        .args(["--bind", "127.0.0.1", "--port", &port.to_string(), "--appendonly", "yes", "--save", "", "--daemonize", "no"])
+        .args([
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            &port.to_string(),
+            "--appendonly",
+            "yes",
+            "--save",
+            "",
+            "--daemonize",
+            "no",
+        ])
         .arg("--dir")
         .arg(&redis_dir)
         .stdout(std::process::Stdio::null())
@@ -134,7 +186,10 @@ async fn resolve_redis(configured: Option<String>, data_dir: &Path) -> Result<(S
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    eprintln!("started a private redis-server on 127.0.0.1:{port} with data in {}", redis_dir.display());
+    eprintln!(
+        "started a private redis-server on 127.0.0.1:{port} with data in {}",
+        redis_dir.display()
+    );
     Ok((url, Some(child)))
 }
 
@@ -143,7 +198,10 @@ async fn answers(url: &str) -> bool {
         let queue = Queue::connect(url, "specdoc-probe").await.ok()?;
         queue.ping().await.ok()
     };
-    matches!(tokio::time::timeout(Duration::from_secs(1), probe).await, Ok(Some(())))
+    matches!(
+        tokio::time::timeout(Duration::from_secs(1), probe).await,
+        Ok(Some(()))
+    )
 }
 
 /// Asks the private Redis to shut down (flushing its append-only file), then reaps it.
@@ -151,12 +209,18 @@ async fn stop_redis(url: &str, child: &mut Child) {
     if let Ok(queue) = Queue::connect(url, "specdoc").await {
         queue.shutdown_server().await;
     }
-    if tokio::time::timeout(Duration::from_secs(5), child.wait()).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(5), child.wait())
+        .await
+        .is_err()
+    {
         let _ = child.kill().await;
     }
 }
 
 fn which(name: &str) -> Option<PathBuf> {
-    std::env::var_os("PATH")
-        .and_then(|paths| std::env::split_paths(&paths).map(|dir| dir.join(name)).find(|path| path.is_file()))
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|path| path.is_file())
+    })
 }

@@ -16,9 +16,14 @@ fn engine_format(format: specdoc_docs::SpecFormat) -> SpecFormat {
 
 impl SchedulerApi {
     /// Validates, commits, then dispatches a job.
-    pub async fn submit(&self, request: SubmitJobRequest, traceparent: Option<String>) -> Result<SubmitJobResponse, ApiError> {
+    pub async fn submit(
+        &self,
+        request: SubmitJobRequest,
+        traceparent: Option<String>,
+    ) -> Result<SubmitJobResponse, ApiError> {
         let config = &self.config;
-        let (mut new, declared) = NewJob::from_request(request, config.max_spec_bytes, config.max_attempts)?;
+        let (mut new, declared) =
+            NewJob::from_request(request, config.max_spec_bytes, config.max_attempts)?;
         // Parsing a large spec is CPU work: keep it off the async threads.
         let limits = config.limits.clone();
         let spec = std::mem::take(&mut new.spec);
@@ -34,7 +39,11 @@ impl SchedulerApi {
         if let Some(declared) = declared.filter(|d| *d != detected) {
             return Err(Invalid::new(
                 "spec_format",
-                format!("declared {declared} but the spec is {} {}", info.format.label(), info.version),
+                format!(
+                    "declared {declared} but the spec is {} {}",
+                    info.format.label(),
+                    info.version
+                ),
             )
             .into());
         }
@@ -51,7 +60,12 @@ impl SchedulerApi {
                 ..Default::default()
             });
         }
-        metrics().jobs_submitted.get_or_create(&JobLabels { job_type: job.job_type.to_string() }).inc();
+        metrics()
+            .jobs_submitted
+            .get_or_create(&JobLabels {
+                job_type: job.job_type.to_string(),
+            })
+            .inc();
         tracing::info!(job_id = %job.id, team = %job.team, job_type = %job.job_type, spec_bytes = job.spec_bytes, "job accepted");
         let position = self.dispatch(&job).await;
         Ok(SubmitJobResponse {
@@ -73,7 +87,11 @@ impl SchedulerApi {
                 }
             }
         }
-        match self.queue.enqueue(&job.envelope(), &job.team, job.priority).await {
+        match self
+            .queue
+            .enqueue(&job.envelope(), &job.team, job.priority)
+            .await
+        {
             Ok(position) => position,
             Err(error) => {
                 tracing::warn!(job_id = %job.id, %error, "dispatch failed; the reconciler will retry");

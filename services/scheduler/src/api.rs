@@ -4,7 +4,9 @@
 use crate::Config;
 use specdoc_core::{JobId, TeamId, now_millis, timestamp};
 use specdoc_proto::queue::v1::CancelSignal;
-use specdoc_proto::scheduler::v1::scheduler_service_server::{SchedulerService, SchedulerServiceServer};
+use specdoc_proto::scheduler::v1::scheduler_service_server::{
+    SchedulerService, SchedulerServiceServer,
+};
 use specdoc_proto::scheduler::v1::{
     CancelJobRequest, CancelJobResponse, GetQueueStatusRequest, GetQueueStatusResponse, QueueDepth,
     SubmitJobRequest, SubmitJobResponse, WorkerInfo,
@@ -30,7 +32,11 @@ pub struct SchedulerApi {
 impl SchedulerApi {
     /// A scheduler over a store and a queue.
     pub fn new(store: Store, queue: Queue, config: Config) -> Self {
-        Self { store, queue, config: Arc::new(config) }
+        Self {
+            store,
+            queue,
+            config: Arc::new(config),
+        }
     }
 
     /// The gRPC service, accepting messages big enough for the largest allowed spec.
@@ -44,53 +50,79 @@ impl SchedulerApi {
         let id = JobId::parse_field(&request.job_id)?;
         match self.store.cancel(id, &request.reason).await? {
             CancelOutcome::NotFound => Err(ApiError::NotFound(format!("job {id}"))),
-            CancelOutcome::AlreadyFinished(state) => {
-                Err(ApiError::FailedPrecondition(format!("job {id} already finished: {state}")))
-            }
-            CancelOutcome::Cancelled { job, event, was_running } => {
+            CancelOutcome::AlreadyFinished(state) => Err(ApiError::FailedPrecondition(format!(
+                "job {id} already finished: {state}"
+            ))),
+            CancelOutcome::Cancelled {
+                job,
+                event,
+                was_running,
+            } => {
                 metrics()
                     .jobs_finished
-                    .get_or_create(&OutcomeLabels { job_type: job.job_type.to_string(), state: "cancelled".into() })
+                    .get_or_create(&OutcomeLabels {
+                        job_type: job.job_type.to_string(),
+                        state: "cancelled".into(),
+                    })
                     .inc();
                 // Best effort from here: the record already says CANCELLED, which the worker's
                 // next guarded write will see even if these signals are lost.
                 if was_running {
-                    let signal = CancelSignal { job_id: id.to_string(), reason: request.reason.clone() };
+                    let signal = CancelSignal {
+                        job_id: id.to_string(),
+                        reason: request.reason.clone(),
+                    };
                     if let Err(error) = self.queue.publish_cancel(&signal).await {
                         tracing::warn!(job_id = %id, %error, "could not signal the worker");
                     }
-                } else if let Err(error) = self.queue.remove_queued(id, &job.team, job.priority).await {
+                } else if let Err(error) =
+                    self.queue.remove_queued(id, &job.team, job.priority).await
+                {
                     tracing::warn!(job_id = %id, %error, "could not remove the job from the queue");
                 }
                 if let Err(error) = self.queue.publish_event(&job.event_record(&event)).await {
                     tracing::warn!(job_id = %id, %error, "could not publish the cancel event");
                 }
                 tracing::info!(job_id = %id, was_running, "job cancelled");
-                Ok(CancelJobResponse { state: job.state.to_proto() })
+                Ok(CancelJobResponse {
+                    state: job.state.to_proto(),
+                })
             }
         }
     }
 
     /// Queue depth, oldest job, live workers and throughput.
-    pub async fn queue_status(&self, request: GetQueueStatusRequest) -> Result<GetQueueStatusResponse, ApiError> {
+    pub async fn queue_status(
+        &self,
+        request: GetQueueStatusRequest,
+    ) -> Result<GetQueueStatusResponse, ApiError> {
         let team = match request.team_id.as_str() {
             "" => None,
             team => Some(TeamId::parse_field(team)?),
         };
         let now = now_millis();
         let depths = self.queue.depths().await?;
-        let figures = self.store.queue_figures(team.as_ref(), now - 60_000).await?;
+        let figures = self
+            .store
+            .queue_figures(team.as_ref(), now - 60_000)
+            .await?;
         let workers = self.queue.live_workers(WORKER_STALE_MS).await?;
         let slices: Vec<QueueDepth> = depths
             .slices
             .into_iter()
             .filter(|(_, t, _)| team.as_ref().is_none_or(|team| team.as_str() == t))
-            .map(|(priority, team_id, queued)| QueueDepth { priority: priority.to_proto(), team_id, queued })
+            .map(|(priority, team_id, queued)| QueueDepth {
+                priority: priority.to_proto(),
+                team_id,
+                queued,
+            })
             .collect();
         Ok(GetQueueStatusResponse {
             queued: slices.iter().map(|d| d.queued).sum(),
             depths: slices,
-            oldest_queued_age_seconds: figures.oldest_queued.map_or(0.0, |t| (now - t).max(0) as f64 / 1000.0),
+            oldest_queued_age_seconds: figures
+                .oldest_queued
+                .map_or(0.0, |t| (now - t).max(0) as f64 / 1000.0),
             workers: workers
                 .into_iter()
                 .map(|w| WorkerInfo {
@@ -109,17 +141,29 @@ impl SchedulerApi {
 
 /// The W3C traceparent of the caller, when it sent one.
 fn traceparent<T>(request: &Request<T>) -> Option<String> {
-    request.metadata().get("traceparent").and_then(|v| v.to_str().ok()).map(str::to_owned)
+    request
+        .metadata()
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 #[tonic::async_trait]
 impl SchedulerService for SchedulerApi {
-    async fn submit_job(&self, request: Request<SubmitJobRequest>) -> Result<Response<SubmitJobResponse>, Status> {
+    async fn submit_job(
+        &self,
+        request: Request<SubmitJobRequest>,
+    ) -> Result<Response<SubmitJobResponse>, Status> {
         let parent = traceparent(&request);
-        Ok(Response::new(self.submit(request.into_inner(), parent).await?))
+        Ok(Response::new(
+            self.submit(request.into_inner(), parent).await?,
+        ))
     }
 
-    async fn cancel_job(&self, request: Request<CancelJobRequest>) -> Result<Response<CancelJobResponse>, Status> {
+    async fn cancel_job(
+        &self,
+        request: Request<CancelJobRequest>,
+    ) -> Result<Response<CancelJobResponse>, Status> {
         Ok(Response::new(self.cancel(request.into_inner()).await?))
     }
 
@@ -127,6 +171,8 @@ impl SchedulerService for SchedulerApi {
         &self,
         request: Request<GetQueueStatusRequest>,
     ) -> Result<Response<GetQueueStatusResponse>, Status> {
-        Ok(Response::new(self.queue_status(request.into_inner()).await?))
+        Ok(Response::new(
+            self.queue_status(request.into_inner()).await?,
+        ))
     }
 }

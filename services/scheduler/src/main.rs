@@ -27,16 +27,25 @@ async fn main() -> anyhow::Result<()> {
     let conns = &args.connections;
     let store = Store::connect(&conns.database_url).await?;
     let queue = Queue::connect(&conns.redis_url, &conns.redis_prefix).await?;
-    let mut config = specdoc_scheduler::Config { max_spec_bytes: args.max_spec_bytes, max_attempts: args.max_attempts, ..Default::default() };
+    let mut config = specdoc_scheduler::Config {
+        max_spec_bytes: args.max_spec_bytes,
+        max_attempts: args.max_attempts,
+        ..Default::default()
+    };
     config.limits.max_bytes = args.max_spec_bytes;
     let api = specdoc_scheduler::SchedulerApi::new(store.clone(), queue.clone(), config);
     let stop = specdoc_runtime::shutdown_token();
     tasks::spawn("reconciler", stop.clone(), api.clone().run_reconciler());
 
-    let dependencies = Dependencies { store: Some(store.clone()), queue: Some(queue) };
+    let dependencies = Dependencies {
+        store: Some(store.clone()),
+        queue: Some(queue),
+    };
     let mut host = GrpcHost::new();
     host.add_service(api.into_service());
     specdoc_runtime::serve(conns, host, dependencies, axum::Router::new(), stop).await?;
-    tokio::time::timeout(Duration::from_secs(5), store.close()).await.ok();
+    tokio::time::timeout(Duration::from_secs(5), store.close())
+        .await
+        .ok();
     Ok(())
 }

@@ -15,7 +15,12 @@ impl SchedulerApi {
         let candidates = self.store.queued_before(now_millis() - grace, 1000).await?;
         let mut redispatched = 0;
         for job in candidates {
-            if self.queue.enqueue(&job.envelope(), &job.team, job.priority).await?.is_some() {
+            if self
+                .queue
+                .enqueue(&job.envelope(), &job.team, job.priority)
+                .await?
+                .is_some()
+            {
                 tracing::warn!(job_id = %job.id, "re-dispatched a queued job redis did not hold");
                 redispatched += 1;
             }

@@ -38,7 +38,10 @@ impl TrackerApi {
 
     async fn job(&self, job_id: &str) -> Result<specdoc_core::Job, ApiError> {
         let id = JobId::parse_field(job_id)?;
-        self.store.get_job(id).await?.ok_or_else(|| ApiError::NotFound(format!("job {id}")))
+        self.store
+            .get_job(id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("job {id}")))
     }
 
     async fn list(&self, request: ListJobsRequest) -> Result<ListJobsResponse, ApiError> {
@@ -46,7 +49,9 @@ impl TrackerApi {
         let limit = page_size(request.page_size);
         let before = match request.page_token.as_str() {
             "" => None,
-            token => Some(token.parse::<JobId>().map_err(|_| specdoc_core::Invalid::new("page_token", "is not a token from a previous page"))?),
+            token => Some(token.parse::<JobId>().map_err(|_| {
+                specdoc_core::Invalid::new("page_token", "is not a token from a previous page")
+            })?),
         };
         let page = self.store.list_jobs(&filter, limit, before).await?;
         Ok(ListJobsResponse {
@@ -58,9 +63,16 @@ impl TrackerApi {
     async fn result(&self, request: GetJobResultRequest) -> Result<GetJobResultResponse, ApiError> {
         let job = self.job(&request.job_id).await?;
         if job.state != JobState::Completed {
-            return Err(ApiError::FailedPrecondition(format!("job {} has no results: it is {}", job.id, job.state)));
+            return Err(ApiError::FailedPrecondition(format!(
+                "job {} has no results: it is {}",
+                job.id, job.state
+            )));
         }
-        let wanted = request.formats.iter().filter_map(|f| OutputFormat::from_proto(*f)).collect::<Vec<_>>();
+        let wanted = request
+            .formats
+            .iter()
+            .filter_map(|f| OutputFormat::from_proto(*f))
+            .collect::<Vec<_>>();
         let stored = self.store.get_results(job.id).await?;
         let documents = stored
             .documents
@@ -75,13 +87,16 @@ impl TrackerApi {
             })
             .collect();
         let quality = match stored.quality_report {
-            Some(bytes) => Some(
-                job_pb::QualityScore::decode(bytes.as_slice())
-                    .map_err(|e| ApiError::Internal(format!("undecodable quality report of {}: {e}", job.id)))?,
-            ),
+            Some(bytes) => Some(job_pb::QualityScore::decode(bytes.as_slice()).map_err(|e| {
+                ApiError::Internal(format!("undecodable quality report of {}: {e}", job.id))
+            })?),
             None => None,
         };
-        Ok(GetJobResultResponse { job: Some(job.to_proto(None)), documents, quality })
+        Ok(GetJobResultResponse {
+            job: Some(job.to_proto(None)),
+            documents,
+            quality,
+        })
     }
 
     async fn stats(&self, request: GetStatsRequest) -> Result<GetStatsResponse, ApiError> {
@@ -104,10 +119,18 @@ impl TrackerApi {
         }
         let completed = by_state.get("completed").copied().unwrap_or(0);
         let finished = completed + by_state.get("failed").copied().unwrap_or(0);
-        let to_counts = |map: BTreeMap<String, u64>| map.into_iter().map(|(key, count)| Count { key, count }).collect();
+        let to_counts = |map: BTreeMap<String, u64>| {
+            map.into_iter()
+                .map(|(key, count)| Count { key, count })
+                .collect()
+        };
         Ok(GetStatsResponse {
             total_jobs: by_state.values().sum(),
-            success_rate: if finished == 0 { 0.0 } else { completed as f64 / finished as f64 },
+            success_rate: if finished == 0 {
+                0.0
+            } else {
+                completed as f64 / finished as f64
+            },
             by_state: to_counts(by_state),
             by_type: to_counts(by_type),
             degraded_jobs: counts.degraded,
@@ -127,7 +150,11 @@ fn store_filter(filter: specdoc_proto::tracker::v1::JobFilter) -> Result<StoreFi
     let states = filter
         .states
         .iter()
-        .map(|s| JobState::from_proto(*s).ok_or_else(|| specdoc_core::Invalid::new("filter.states", format!("{s} is not a state"))))
+        .map(|s| {
+            JobState::from_proto(*s).ok_or_else(|| {
+                specdoc_core::Invalid::new("filter.states", format!("{s} is not a state"))
+            })
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(StoreFilter {
         team: match filter.team_id.as_str() {
@@ -138,7 +165,9 @@ fn store_filter(filter: specdoc_proto::tracker::v1::JobFilter) -> Result<StoreFi
         states,
         job_type: match filter.job_type {
             0 => None,
-            t => Some(JobType::from_proto(t).ok_or_else(|| specdoc_core::Invalid::new("filter.job_type", format!("{t} is not a job type")))?),
+            t => Some(JobType::from_proto(t).ok_or_else(|| {
+                specdoc_core::Invalid::new("filter.job_type", format!("{t} is not a job type"))
+            })?),
         },
         created_after: filter.created_after.as_ref().map(from_timestamp),
         created_before: filter.created_before.as_ref().map(from_timestamp),
@@ -149,12 +178,20 @@ type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
 
 #[tonic::async_trait]
 impl TrackerService for TrackerApi {
-    async fn get_job(&self, request: Request<GetJobRequest>) -> Result<Response<GetJobResponse>, Status> {
+    async fn get_job(
+        &self,
+        request: Request<GetJobRequest>,
+    ) -> Result<Response<GetJobResponse>, Status> {
         let job = self.job(&request.into_inner().job_id).await?;
-        Ok(Response::new(GetJobResponse { job: Some(job.to_proto(None)) }))
+        Ok(Response::new(GetJobResponse {
+            job: Some(job.to_proto(None)),
+        }))
     }
 
-    async fn list_jobs(&self, request: Request<ListJobsRequest>) -> Result<Response<ListJobsResponse>, Status> {
+    async fn list_jobs(
+        &self,
+        request: Request<ListJobsRequest>,
+    ) -> Result<Response<ListJobsResponse>, Status> {
         Ok(Response::new(self.list(request.into_inner()).await?))
     }
 
@@ -164,26 +201,47 @@ impl TrackerService for TrackerApi {
     ) -> Result<Response<GetJobHistoryResponse>, Status> {
         let request = request.into_inner();
         let team = TeamId::parse_field(&request.team_id).map_err(ApiError::from)?;
-        let filter = StoreFilter { team: Some(team), ..Default::default() };
-        let page = self.store.list_jobs(&filter, page_size(request.limit), None).await.map_err(ApiError::from)?;
-        Ok(Response::new(GetJobHistoryResponse { jobs: page.jobs.iter().map(|j| j.to_proto(None)).collect() }))
+        let filter = StoreFilter {
+            team: Some(team),
+            ..Default::default()
+        };
+        let page = self
+            .store
+            .list_jobs(&filter, page_size(request.limit), None)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Response::new(GetJobHistoryResponse {
+            jobs: page.jobs.iter().map(|j| j.to_proto(None)).collect(),
+        }))
     }
 
     type WatchJobStream = EventStream<WatchJobResponse>;
 
-    async fn watch_job(&self, request: Request<WatchJobRequest>) -> Result<Response<Self::WatchJobStream>, Status> {
+    async fn watch_job(
+        &self,
+        request: Request<WatchJobRequest>,
+    ) -> Result<Response<Self::WatchJobStream>, Status> {
         let request = request.into_inner();
         // Subscribe before the job is read, so no live event can slip between the two.
         let live = self.fanout.subscribe();
         let job = self.job(&request.job_id).await?;
         let (out, stream) = tokio::sync::mpsc::channel(WATCH_BUFFER);
-        tokio::spawn(watch_job(self.store.clone(), live, job.id, request.after_seq, out));
+        tokio::spawn(watch_job(
+            self.store.clone(),
+            live,
+            job.id,
+            request.after_seq,
+            out,
+        ));
         Ok(Response::new(Box::pin(ReceiverStream::new(stream))))
     }
 
     type WatchJobsStream = EventStream<WatchJobsResponse>;
 
-    async fn watch_jobs(&self, request: Request<WatchJobsRequest>) -> Result<Response<Self::WatchJobsStream>, Status> {
+    async fn watch_jobs(
+        &self,
+        request: Request<WatchJobsRequest>,
+    ) -> Result<Response<Self::WatchJobsStream>, Status> {
         let filter = store_filter(request.into_inner().filter.unwrap_or_default())?;
         let mut live = self.fanout.subscribe();
         let store = self.store.clone();
@@ -195,21 +253,42 @@ impl TrackerService for TrackerApi {
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
                 };
-                let Some(event) = record.event.clone() else { continue };
-                let state_matches = filter.states.is_empty() || JobState::from_proto(event.state).is_some_and(|s| filter.states.contains(&s));
+                let Some(event) = record.event.clone() else {
+                    continue;
+                };
+                let state_matches = filter.states.is_empty()
+                    || JobState::from_proto(event.state)
+                        .is_some_and(|s| filter.states.contains(&s));
                 let matches = state_matches
-                    && filter.team.as_ref().is_none_or(|t| t.as_str() == record.team_id)
-                    && filter.service.as_ref().is_none_or(|s| *s == record.service_name)
-                    && filter.job_type.is_none_or(|t| t.to_proto() == record.job_type);
+                    && filter
+                        .team
+                        .as_ref()
+                        .is_none_or(|t| t.as_str() == record.team_id)
+                    && filter
+                        .service
+                        .as_ref()
+                        .is_none_or(|s| *s == record.service_name)
+                    && filter
+                        .job_type
+                        .is_none_or(|t| t.to_proto() == record.job_type);
                 if !matches {
                     continue;
                 }
-                let Ok(id) = event.job_id.parse::<JobId>() else { continue };
+                let Ok(id) = event.job_id.parse::<JobId>() else {
+                    continue;
+                };
                 let job = match store.get_job(id).await {
                     Ok(Some(job)) => job.to_proto(None),
                     _ => continue,
                 };
-                if out.send(Ok(WatchJobsResponse { job: Some(job), event: Some(event) })).await.is_err() {
+                if out
+                    .send(Ok(WatchJobsResponse {
+                        job: Some(job),
+                        event: Some(event),
+                    }))
+                    .await
+                    .is_err()
+                {
                     return;
                 }
             }
@@ -224,7 +303,10 @@ impl TrackerService for TrackerApi {
         Ok(Response::new(self.result(request.into_inner()).await?))
     }
 
-    async fn get_stats(&self, request: Request<GetStatsRequest>) -> Result<Response<GetStatsResponse>, Status> {
+    async fn get_stats(
+        &self,
+        request: Request<GetStatsRequest>,
+    ) -> Result<Response<GetStatsResponse>, Status> {
         Ok(Response::new(self.stats(request.into_inner()).await?))
     }
 }

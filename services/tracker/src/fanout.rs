@@ -27,7 +27,9 @@ impl Default for Fanout {
 impl Fanout {
     /// A fan-out with no reader yet.
     pub fn new() -> Self {
-        Self { sender: broadcast::channel(CHANNEL_CAPACITY).0 }
+        Self {
+            sender: broadcast::channel(CHANNEL_CAPACITY).0,
+        }
     }
 
     /// A receiver of every live event from now on.

@@ -22,10 +22,17 @@ async fn main() -> anyhow::Result<()> {
     let queue = Queue::connect(&conns.redis_url, &conns.redis_prefix).await?;
     let stop = specdoc_runtime::shutdown_token();
     let fanout = specdoc_tracker::fanout::Fanout::new();
-    tasks::spawn("event-fanout", stop.clone(), fanout.clone().run_reader(queue.clone()));
+    tasks::spawn(
+        "event-fanout",
+        stop.clone(),
+        fanout.clone().run_reader(queue.clone()),
+    );
     let mut host = GrpcHost::new();
     host.add_service(specdoc_tracker::TrackerApi::new(store.clone(), fanout).into_service());
-    let dependencies = Dependencies { store: Some(store.clone()), queue: Some(queue) };
+    let dependencies = Dependencies {
+        store: Some(store.clone()),
+        queue: Some(queue),
+    };
     specdoc_runtime::serve(conns, host, dependencies, axum::Router::new(), stop).await?;
     store.close().await;
     Ok(())

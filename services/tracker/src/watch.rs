@@ -31,7 +31,12 @@ pub(crate) async fn watch_job(
     out: mpsc::Sender<Result<WatchJobResponse, Status>>,
 ) {
     let id_text = job_id.to_string();
-    let mut watcher = Watcher { store, job_id, last: after_seq, out };
+    let mut watcher = Watcher {
+        store,
+        job_id,
+        last: after_seq,
+        out,
+    };
     if watcher.catch_up().await.unwrap_or(true) {
         return;
     }
@@ -77,9 +82,15 @@ type Ended = Result<bool, ()>;
 impl Watcher {
     /// Sends one event; `Ok(true)` when it was terminal or the client is gone.
     async fn send(&mut self, event: JobEvent) -> Ended {
-        let terminal = specdoc_core::JobState::from_proto(event.state).is_some_and(|s| s.is_terminal());
+        let terminal =
+            specdoc_core::JobState::from_proto(event.state).is_some_and(|s| s.is_terminal());
         self.last = event.seq;
-        if self.out.send(Ok(WatchJobResponse { event: Some(event) })).await.is_err() {
+        if self
+            .out
+            .send(Ok(WatchJobResponse { event: Some(event) }))
+            .await
+            .is_err()
+        {
             return Ok(true);
         }
         Ok(terminal)
@@ -104,7 +115,12 @@ impl Watcher {
                 Ok(events) => events,
                 Err(error) => {
                     tracing::warn!(job_id = %self.job_id, %error, "cannot read events; ending the watch");
-                    let _ = self.out.send(Err(Status::unavailable(format!("cannot read job events: {error}")))).await;
+                    let _ = self
+                        .out
+                        .send(Err(Status::unavailable(format!(
+                            "cannot read job events: {error}"
+                        ))))
+                        .await;
                     return Err(());
                 }
             };

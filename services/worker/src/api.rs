@@ -2,7 +2,9 @@
 
 use crate::Worker;
 use specdoc_proto::worker::v1::worker_service_server::{WorkerService, WorkerServiceServer};
-use specdoc_proto::worker::v1::{DrainRequest, DrainResponse, GetWorkerStatusRequest, GetWorkerStatusResponse};
+use specdoc_proto::worker::v1::{
+    DrainRequest, DrainResponse, GetWorkerStatusRequest, GetWorkerStatusResponse,
+};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use tonic::{Request, Response, Status};
@@ -34,7 +36,10 @@ impl WorkerService for WorkerApi {
         }))
     }
 
-    async fn drain(&self, _request: Request<DrainRequest>) -> Result<Response<DrainResponse>, Status> {
+    async fn drain(
+        &self,
+        _request: Request<DrainRequest>,
+    ) -> Result<Response<DrainResponse>, Status> {
         let in_flight = u32::try_from(self.0.running_jobs().len()).unwrap_or(u32::MAX);
         self.0.start_draining();
         tracing::info!(in_flight, "drain requested");

@@ -16,7 +16,11 @@ impl Worker {
     pub(crate) async fn execute(self: Arc<Self>, leased: Leased, _slot: OwnedSemaphorePermit) {
         let id = leased.job_id;
         let lease = leased.lease.clone();
-        let job = match self.store.start_attempt(id, &lease, &self.config.worker_id).await {
+        let job = match self
+            .store
+            .start_attempt(id, &lease, &self.config.worker_id)
+            .await
+        {
             Ok(Some((job, event))) => {
                 self.publish(&job, &event).await;
                 job
@@ -40,7 +44,11 @@ impl Worker {
         }
         let renewer = tokio::spawn(self.clone().renew_lease(leased.clone(), cancel.clone()));
 
-        let pipeline = Pipeline { worker: self.clone(), job: job.clone(), lease: lease.clone() };
+        let pipeline = Pipeline {
+            worker: self.clone(),
+            job: job.clone(),
+            lease: lease.clone(),
+        };
         let outcome = tokio::select! {
             outcome = pipeline.run() => outcome,
             () = cancel.cancelled() => Err(Failure::Interrupted),
@@ -73,11 +81,17 @@ impl Worker {
             Err(Failure::Permanent(message)) => (JobState::Failed, message),
             Err(Failure::TimedOut) => (
                 JobState::Failed,
-                format!("timeout: the job ran longer than JOB_TIMEOUT ({}s)", self.config.job_timeout.as_secs()),
+                format!(
+                    "timeout: the job ran longer than JOB_TIMEOUT ({}s)",
+                    self.config.job_timeout.as_secs()
+                ),
             ),
             Err(Failure::Transient(message)) if job.attempt < job.max_attempts => (
                 JobState::Queued,
-                format!("attempt {} of {} failed, retrying: {message}", job.attempt, job.max_attempts),
+                format!(
+                    "attempt {} of {} failed, retrying: {message}",
+                    job.attempt, job.max_attempts
+                ),
             ),
             Err(Failure::Transient(message)) => (
                 JobState::Failed,
@@ -100,17 +114,23 @@ impl Worker {
             }
         }
         self.ack(leased).await;
-        if next == JobState::Queued {
-            if let Err(error) = self.queue.enqueue(&job.envelope(), &job.team, job.priority).await {
-                tracing::warn!(job_id = %id, %error, "re-dispatch failed; the reconciler will retry");
-            }
+        if next == JobState::Queued
+            && let Err(error) = self
+                .queue
+                .enqueue(&job.envelope(), &job.team, job.priority)
+                .await
+        {
+            tracing::warn!(job_id = %id, %error, "re-dispatch failed; the reconciler will retry");
         }
     }
 
     fn count(&self, job: &Job, state: &str) {
         metrics()
             .jobs_finished
-            .get_or_create(&OutcomeLabels { job_type: job.job_type.to_string(), state: state.into() })
+            .get_or_create(&OutcomeLabels {
+                job_type: job.job_type.to_string(),
+                state: state.into(),
+            })
             .inc();
     }
 
@@ -134,14 +154,20 @@ impl Worker {
         tick.tick().await;
         loop {
             tick.tick().await;
-            match self.queue.renew(leased.job_id, &leased.lease, self.config.lease).await {
+            match self
+                .queue
+                .renew(leased.job_id, &leased.lease, self.config.lease)
+                .await
+            {
                 Ok(true) => {}
                 Ok(false) => {
                     tracing::warn!(job_id = %leased.job_id, "lease lost; stopping the job");
                     cancel.cancel();
                     return;
                 }
-                Err(error) => tracing::warn!(job_id = %leased.job_id, %error, "lease renewal failed"),
+                Err(error) => {
+                    tracing::warn!(job_id = %leased.job_id, %error, "lease renewal failed")
+                }
             }
         }
     }

@@ -89,7 +89,11 @@ impl Worker {
 
     /// Ids of the jobs running now.
     pub fn running_jobs(&self) -> Vec<JobId> {
-        let mut ids: Vec<JobId> = self.running.lock().map(|r| r.keys().copied().collect()).unwrap_or_default();
+        let mut ids: Vec<JobId> = self
+            .running
+            .lock()
+            .map(|r| r.keys().copied().collect())
+            .unwrap_or_default();
         ids.sort();
         ids
     }
@@ -105,7 +109,11 @@ impl Worker {
     /// and are reclaimed elsewhere.
     pub async fn run(self: Arc<Self>, stop: CancellationToken) {
         let signals = stop.child_token();
-        specdoc_runtime::tasks::spawn("cancel-listener", signals.clone(), self.clone().listen_for_cancels());
+        specdoc_runtime::tasks::spawn(
+            "cancel-listener",
+            signals.clone(),
+            self.clone().listen_for_cancels(),
+        );
         specdoc_runtime::tasks::spawn("heartbeat", signals.clone(), self.clone().send_heartbeats());
         let slots = Arc::new(Semaphore::new(self.config.max_concurrent_jobs.max(1)));
         let mut jobs = JoinSet::new();
@@ -159,9 +167,15 @@ impl Worker {
         }
         self.draining.store(true, Ordering::SeqCst);
         tracing::info!(in_flight = jobs.len(), "worker stopped leasing; draining");
-        let drained = tokio::time::timeout(self.config.grace, async { while jobs.join_next().await.is_some() {} }).await;
+        let drained = tokio::time::timeout(self.config.grace, async {
+            while jobs.join_next().await.is_some() {}
+        })
+        .await;
         if drained.is_err() {
-            tracing::warn!(in_flight = jobs.len(), "grace period over; leaving jobs to lease expiry");
+            tracing::warn!(
+                in_flight = jobs.len(),
+                "grace period over; leaving jobs to lease expiry"
+            );
             jobs.abort_all();
         }
         signals.cancel();

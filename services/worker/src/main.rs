@@ -37,7 +37,10 @@ async fn main() -> anyhow::Result<()> {
     let store = Store::connect(&conns.database_url).await?;
     let queue = Queue::connect(&conns.redis_url, &conns.redis_prefix).await?;
     let config = specdoc_worker::Config {
-        worker_id: args.worker_id.clone().unwrap_or_else(specdoc_worker::default_worker_id),
+        worker_id: args
+            .worker_id
+            .clone()
+            .unwrap_or_else(specdoc_worker::default_worker_id),
         max_concurrent_jobs: args.max_concurrent_jobs,
         job_timeout: Duration::from_secs(args.job_timeout),
         lease: Duration::from_secs(args.lease_seconds.max(3)),
@@ -50,11 +53,23 @@ async fn main() -> anyhow::Result<()> {
     let serving_stop = specdoc_runtime::CancellationToken::new();
     let mut host = GrpcHost::new();
     host.add_service(specdoc_worker::WorkerApi(worker.clone()).into_service());
-    let dependencies = Dependencies { store: Some(store.clone()), queue: Some(queue) };
+    let dependencies = Dependencies {
+        store: Some(store.clone()),
+        queue: Some(queue),
+    };
     let server = tokio::spawn({
         let conns = conns.clone();
         let serving_stop = serving_stop.clone();
-        async move { specdoc_runtime::serve(&conns, host, dependencies, axum::Router::new(), serving_stop).await }
+        async move {
+            specdoc_runtime::serve(
+                &conns,
+                host,
+                dependencies,
+                axum::Router::new(),
+                serving_stop,
+            )
+            .await
+        }
     });
     worker.run(stop).await;
     serving_stop.cancel();

@@ -42,7 +42,9 @@ pub(crate) struct Pipeline {
 }
 
 /// Runs CPU-bound work on the blocking pool.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T, Failure> {
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Failure> {
     tokio::task::spawn_blocking(work)
         .await
         .map_err(|e| Failure::Permanent(format!("the engine crashed on this spec: {e}")))
@@ -57,14 +59,20 @@ impl Pipeline {
             spec = filled;
             degraded
         } else {
-            self.skip(Step::Generate, 30, "quality-score jobs do not generate prose").await?;
+            self.skip(
+                Step::Generate,
+                30,
+                "quality-score jobs do not generate prose",
+            )
+            .await?;
             false
         };
         let spec = Arc::new(spec);
         let (documents, score) = if documentation {
             self.format(spec.clone()).await?
         } else {
-            self.skip(Step::Format, 60, "quality-score jobs render no documents").await?;
+            self.skip(Step::Format, 60, "quality-score jobs render no documents")
+                .await?;
             (Vec::new(), None)
         };
         let score = self.score(spec, score).await?;
@@ -73,7 +81,12 @@ impl Pipeline {
 
     /// Records one event of this attempt; `Interrupted` when the lease no longer holds.
     async fn emit(&self, event: NewEvent) -> Result<(), Failure> {
-        match self.worker.store.record_step(self.job.id, &self.lease, &event).await? {
+        match self
+            .worker
+            .store
+            .record_step(self.job.id, &self.lease, &event)
+            .await?
+        {
             Some(recorded) => {
                 self.worker.publish(&self.job, &recorded).await;
                 Ok(())
@@ -83,20 +96,37 @@ impl Pipeline {
     }
 
     async fn skip(&self, step: Step, progress: u32, why: &str) -> Result<(), Failure> {
-        self.emit(NewEvent::step(step, StepStatus::Skipped, progress, why)).await
+        self.emit(NewEvent::step(step, StepStatus::Skipped, progress, why))
+            .await
     }
 
     async fn started(&self, step: Step, progress: u32) -> Result<Instant, Failure> {
-        self.emit(NewEvent::step(step, StepStatus::Started, progress, format!("{step} started"))).await?;
+        self.emit(NewEvent::step(
+            step,
+            StepStatus::Started,
+            progress,
+            format!("{step} started"),
+        ))
+        .await?;
         Ok(Instant::now())
     }
 
-    async fn finished(&self, step: Step, since: Instant, status: StepStatus, progress: u32, message: String) -> Result<(), Failure> {
+    async fn finished(
+        &self,
+        step: Step,
+        since: Instant,
+        status: StepStatus,
+        progress: u32,
+        message: String,
+    ) -> Result<(), Failure> {
         metrics()
             .step_seconds
-            .get_or_create(&StepLabels { step: step.to_string() })
+            .get_or_create(&StepLabels {
+                step: step.to_string(),
+            })
             .observe(since.elapsed().as_secs_f64());
-        self.emit(NewEvent::step(step, status, progress, message)).await
+        self.emit(NewEvent::step(step, status, progress, message))
+            .await
     }
 
     async fn parse(&self) -> Result<Spec, Failure> {
@@ -106,7 +136,9 @@ impl Pipeline {
             .store
             .get_spec(self.job.id)
             .await?
-            .ok_or_else(|| Failure::Permanent("the job's spec is missing from the database".into()))?;
+            .ok_or_else(|| {
+                Failure::Permanent("the job's spec is missing from the database".into())
+            })?;
         let limits = self.worker.config.limits.clone();
         let parsed = blocking(move || specdoc_docs::parse(&bytes, &limits)).await?;
         match parsed {
@@ -118,12 +150,14 @@ impl Pipeline {
                     spec.operations.len(),
                     spec.schemas.len()
                 );
-                self.finished(Step::Parse, since, StepStatus::Succeeded, 20, message).await?;
+                self.finished(Step::Parse, since, StepStatus::Succeeded, 20, message)
+                    .await?;
                 Ok(spec)
             }
             Err(error) => {
                 let message = format!("invalid spec: {error}");
-                self.finished(Step::Parse, since, StepStatus::Failed, 20, message.clone()).await?;
+                self.finished(Step::Parse, since, StepStatus::Failed, 20, message.clone())
+                    .await?;
                 Err(Failure::Permanent(message))
             }
         }
@@ -138,12 +172,17 @@ impl Pipeline {
             (spec, filled)
         })
         .await?;
-        let message = format!("degraded: no LLM configured; the deterministic writer filled {filled} texts");
-        self.finished(Step::Generate, since, StepStatus::Degraded, 40, message).await?;
+        let message =
+            format!("degraded: no LLM configured; the deterministic writer filled {filled} texts");
+        self.finished(Step::Generate, since, StepStatus::Degraded, 40, message)
+            .await?;
         Ok((spec, true))
     }
 
-    async fn format(&self, spec: Arc<Spec>) -> Result<(Vec<(OutputFormat, Vec<u8>)>, Option<Score>), Failure> {
+    async fn format(
+        &self,
+        spec: Arc<Spec>,
+    ) -> Result<(Vec<(OutputFormat, Vec<u8>)>, Option<Score>), Failure> {
         let since = self.started(Step::Format, 45).await?;
         let formats = self.job.output_formats.clone();
         let (documents, score) = blocking(move || {
@@ -154,7 +193,9 @@ impl Pipeline {
                 .iter()
                 .map(|format| {
                     let text = match format {
-                        OutputFormat::Markdown => specdoc_docs::markdown::render(&spec, Some(&score)),
+                        OutputFormat::Markdown => {
+                            specdoc_docs::markdown::render(&spec, Some(&score))
+                        }
                         OutputFormat::Html => specdoc_docs::html::render(&spec, Some(&score)),
                     };
                     (*format, text.into_bytes())
@@ -163,9 +204,13 @@ impl Pipeline {
             (documents, score)
         })
         .await?;
-        let sizes: Vec<String> = documents.iter().map(|(f, d)| format!("{f} {} bytes", d.len())).collect();
+        let sizes: Vec<String> = documents
+            .iter()
+            .map(|(f, d)| format!("{f} {} bytes", d.len()))
+            .collect();
         let message = format!("rendered {}", sizes.join(", "));
-        self.finished(Step::Format, since, StepStatus::Succeeded, 70, message).await?;
+        self.finished(Step::Format, since, StepStatus::Succeeded, 70, message)
+            .await?;
         Ok((documents, Some(score)))
     }
 
@@ -175,21 +220,42 @@ impl Pipeline {
             Some(score) => score,
             None => blocking(move || specdoc_docs::score::score(&spec)).await?,
         };
-        let message = format!("quality score {} with {} findings", score.overall, score.findings.len());
-        self.finished(Step::Score, since, StepStatus::Succeeded, 85, message).await?;
+        let message = format!(
+            "quality score {} with {} findings",
+            score.overall,
+            score.findings.len()
+        );
+        self.finished(Step::Score, since, StepStatus::Succeeded, 85, message)
+            .await?;
         Ok(score)
     }
 
-    async fn store(&self, documents: Vec<(OutputFormat, Vec<u8>)>, score: &Score, degraded: bool) -> Result<(), Failure> {
+    async fn store(
+        &self,
+        documents: Vec<(OutputFormat, Vec<u8>)>,
+        score: &Score,
+        degraded: bool,
+    ) -> Result<(), Failure> {
         self.started(Step::Store, 90).await?;
         let count = documents.len();
         let results = Results {
             documents,
-            quality: Some((score.overall, crate::quality::to_proto(score).encode_to_vec())),
+            quality: Some((
+                score.overall,
+                crate::quality::to_proto(score).encode_to_vec(),
+            )),
             degraded,
         };
-        let message = format!("stored {count} documents and a quality score of {}", score.overall);
-        match self.worker.store.complete(self.job.id, &self.lease, &results, &message).await? {
+        let message = format!(
+            "stored {count} documents and a quality score of {}",
+            score.overall
+        );
+        match self
+            .worker
+            .store
+            .complete(self.job.id, &self.lease, &results, &message)
+            .await?
+        {
             Some(event) => {
                 self.worker.publish(&self.job, &event).await;
                 Ok(())

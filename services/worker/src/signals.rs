@@ -18,7 +18,11 @@ impl Worker {
             match self.queue.subscribe_cancels().await {
                 Ok(mut subscription) => {
                     while let Some(job_id) = subscription.next().await {
-                        let token = self.running.lock().ok().and_then(|r| r.get(&job_id).cloned());
+                        let token = self
+                            .running
+                            .lock()
+                            .ok()
+                            .and_then(|r| r.get(&job_id).cloned());
                         if let Some(token) = token {
                             tracing::info!(%job_id, "cancel signal received; interrupting");
                             token.cancel();
@@ -48,7 +52,11 @@ impl Worker {
         WorkerHeartbeat {
             worker_id: self.config.worker_id.clone(),
             slots: u32::try_from(self.config.max_concurrent_jobs).unwrap_or(u32::MAX),
-            running_job_ids: self.running_jobs().iter().map(ToString::to_string).collect(),
+            running_job_ids: self
+                .running_jobs()
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
             sent_at: Some(timestamp(now_millis())),
             draining: self.draining.load(Ordering::SeqCst),
         }

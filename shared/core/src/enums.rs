@@ -149,12 +149,15 @@ impl JobState {
     /// Whether the lifecycle allows going from `self` to `next`.
     pub fn can_become(self, next: JobState) -> bool {
         use JobState::*;
-        match (self, next) {
-            (Queued, Processing | Cancelled | Failed) => true,
-            (Processing, Completed | Failed | Cancelled | Retrying | Queued) => true,
-            (Retrying, Queued | Processing | Cancelled | Failed) => true,
-            _ => false,
-        }
+        matches!(
+            (self, next),
+            (Queued, Processing | Cancelled | Failed)
+                | (
+                    Processing,
+                    Completed | Failed | Cancelled | Retrying | Queued
+                )
+                | (Retrying, Queued | Processing | Cancelled | Failed)
+        )
     }
 }
 
@@ -229,6 +232,9 @@ mod tests {
             OutputFormat::parse_list(&[2, 1, 2]).unwrap(),
             vec![OutputFormat::Markdown, OutputFormat::Html]
         );
-        assert_eq!(OutputFormat::parse_list(&[0]).unwrap_err().field, "output_formats");
+        assert_eq!(
+            OutputFormat::parse_list(&[0]).unwrap_err().field,
+            "output_formats"
+        );
     }
 }

@@ -115,9 +115,17 @@ mod tests {
             seq: 7,
             attempt: 2,
             time: 1_700_000_000_321,
-            event: NewEvent::step(Step::Format, StepStatus::Succeeded, 80, "rendered 2 documents"),
+            event: NewEvent::step(
+                Step::Format,
+                StepStatus::Succeeded,
+                80,
+                "rendered 2 documents",
+            ),
         };
-        assert_eq!(JobEvent::from_proto(&event.to_proto(None)), Some(event.clone()));
+        assert_eq!(
+            JobEvent::from_proto(&event.to_proto(None)),
+            Some(event.clone())
+        );
         assert!(!event.is_terminal());
         let done = NewEvent::lifecycle(JobState::Completed, 100, "done");
         assert_eq!(done.status, StepStatus::Succeeded);

@@ -46,16 +46,18 @@ impl NewJob {
     ) -> Result<(Self, Option<SpecFormat>), Invalid> {
         let team = TeamId::parse_field(&req.team_id)?;
         let service = ServiceName::parse_field(&req.service_name)?;
-        let job_type = JobType::from_proto(req.job_type).ok_or_else(|| {
-            Invalid::new("job_type", "must be DOCUMENTATION or QUALITY_SCORE")
-        })?;
+        let job_type = JobType::from_proto(req.job_type)
+            .ok_or_else(|| Invalid::new("job_type", "must be DOCUMENTATION or QUALITY_SCORE"))?;
         if req.spec.is_empty() {
             return Err(Invalid::new("spec", "is required"));
         }
         if req.spec.len() > max_spec_bytes {
             return Err(Invalid::new(
                 "spec",
-                format!("is {} bytes, over the limit of {max_spec_bytes}", req.spec.len()),
+                format!(
+                    "is {} bytes, over the limit of {max_spec_bytes}",
+                    req.spec.len()
+                ),
             ));
         }
         let declared_format = match req.spec_format {
@@ -96,7 +98,11 @@ impl NewJob {
     }
 }
 
-fn optional_text(field: &'static str, value: String, max: usize) -> Result<Option<String>, Invalid> {
+fn optional_text(
+    field: &'static str,
+    value: String,
+    max: usize,
+) -> Result<Option<String>, Invalid> {
     if value.is_empty() {
         return Ok(None);
     }
@@ -198,6 +204,31 @@ impl Job {
     }
 }
 
+impl Job {
+    /// The small envelope that carries this job through Redis (never the spec itself).
+    pub fn envelope(&self) -> specdoc_proto::queue::v1::JobEnvelope {
+        specdoc_proto::queue::v1::JobEnvelope {
+            job_id: self.id.to_string(),
+            team_id: self.team.to_string(),
+            job_type: self.job_type.to_proto(),
+            priority: self.priority.to_proto(),
+            enqueued_at: Some(timestamp(self.created_at)),
+            traceparent: self.traceparent.clone().unwrap_or_default(),
+            spec_bytes: self.spec_bytes,
+        }
+    }
+
+    /// The wire record of one of this job's events, as published on the live event stream.
+    pub fn event_record(&self, event: &crate::JobEvent) -> specdoc_proto::queue::v1::EventRecord {
+        specdoc_proto::queue::v1::EventRecord {
+            event: Some(event.to_proto(None)),
+            team_id: self.team.to_string(),
+            service_name: self.service.to_string(),
+            job_type: self.job_type.to_proto(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,7 +253,8 @@ mod tests {
 
     #[test]
     fn each_bad_field_is_named() {
-        let cases: Vec<(fn(&mut SubmitJobRequest), &str)> = vec![
+        type Mutation = fn(&mut SubmitJobRequest);
+        let cases: Vec<(Mutation, &str)> = vec![
             (|r| r.team_id.clear(), "team_id"),
             (|r| r.service_name = "a b".into(), "service_name"),
             (|r| r.job_type = 0, "job_type"),
@@ -238,31 +270,6 @@ mod tests {
             mutate(&mut req);
             let err = NewJob::from_request(req, 1024, 3).unwrap_err();
             assert_eq!(err.field, field, "{err}");
-        }
-    }
-}
-
-impl Job {
-    /// The small envelope that carries this job through Redis (never the spec itself).
-    pub fn envelope(&self) -> specdoc_proto::queue::v1::JobEnvelope {
-        specdoc_proto::queue::v1::JobEnvelope {
-            job_id: self.id.to_string(),
-            team_id: self.team.to_string(),
-            job_type: self.job_type.to_proto(),
-            priority: self.priority.to_proto(),
-            enqueued_at: Some(timestamp(self.created_at)),
-            traceparent: self.traceparent.clone().unwrap_or_default(),
-            spec_bytes: self.spec_bytes,
-        }
-    }
-
-    /// The wire record of one of this job's events, as published on the live event stream.
-    pub fn event_record(&self, event: &crate::JobEvent) -> specdoc_proto::queue::v1::EventRecord {
-        specdoc_proto::queue::v1::EventRecord {
-            event: Some(event.to_proto(None)),
-            team_id: self.team.to_string(),
-            service_name: self.service.to_string(),
-            job_type: self.job_type.to_proto(),
         }
     }
 }

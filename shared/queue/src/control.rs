@@ -42,15 +42,21 @@ impl Queue {
     /// Removes a worker that stopped cleanly.
     pub async fn forget_worker(&self, worker_id: &str) -> Result<()> {
         let mut conn = self.conn.clone();
-        redis::cmd("HDEL").arg(self.keys.workers()).arg(worker_id).query_async::<()>(&mut conn).await?;
+        redis::cmd("HDEL")
+            .arg(self.keys.workers())
+            .arg(worker_id)
+            .query_async::<()>(&mut conn)
+            .await?;
         Ok(())
     }
 
     /// Workers whose last heartbeat is younger than `max_age_ms`; older entries are deleted.
     pub async fn live_workers(&self, max_age_ms: i64) -> Result<Vec<WorkerHeartbeat>> {
         let mut conn = self.conn.clone();
-        let all: Vec<(String, Vec<u8>)> =
-            redis::cmd("HGETALL").arg(self.keys.workers()).query_async(&mut conn).await?;
+        let all: Vec<(String, Vec<u8>)> = redis::cmd("HGETALL")
+            .arg(self.keys.workers())
+            .query_async(&mut conn)
+            .await?;
         let now = now_millis();
         let mut live = Vec::new();
         for (id, bytes) in all {
@@ -62,7 +68,11 @@ impl Queue {
             match beat {
                 Some(beat) if fresh => live.push(beat),
                 _ => {
-                    redis::cmd("HDEL").arg(self.keys.workers()).arg(&id).query_async::<()>(&mut conn).await?;
+                    redis::cmd("HDEL")
+                        .arg(self.keys.workers())
+                        .arg(&id)
+                        .query_async::<()>(&mut conn)
+                        .await?;
                 }
             }
         }
@@ -85,7 +95,9 @@ impl CancelSubscription {
             match decode::<CancelSignal>("cancel signal", bytes) {
                 Ok(signal) => match signal.job_id.parse() {
                     Ok(id) => return Some(id),
-                    Err(_) => tracing::warn!(job_id = %signal.job_id, "cancel signal for a malformed job id"),
+                    Err(_) => {
+                        tracing::warn!(job_id = %signal.job_id, "cancel signal for a malformed job id")
+                    }
                 },
                 Err(error) => tracing::warn!(%error, "skipping undecodable cancel signal"),
             }

@@ -150,8 +150,16 @@ impl QueueDepths {
 impl Queue {
     /// Dispatches a committed job. Returns its estimated 1-based position in dispatch order, or
     /// `None` when the job is already queued or leased (a repeated dispatch is harmless).
-    pub async fn enqueue(&self, envelope: &JobEnvelope, team: &TeamId, priority: Priority) -> Result<Option<u64>> {
-        let job_id: JobId = envelope.job_id.parse().map_err(|_| Error::BadJobId(envelope.job_id.clone()))?;
+    pub async fn enqueue(
+        &self,
+        envelope: &JobEnvelope,
+        team: &TeamId,
+        priority: Priority,
+    ) -> Result<Option<u64>> {
+        let job_id: JobId = envelope
+            .job_id
+            .parse()
+            .map_err(|_| Error::BadJobId(envelope.job_id.clone()))?;
         let keys = &self.keys;
         let mut invocation = ENQUEUE.prepare_invoke();
         invocation
@@ -164,7 +172,10 @@ impl Queue {
         for higher in Priority::ALL.iter().filter(|p| **p < priority) {
             invocation.key(keys.depth(*higher));
         }
-        invocation.arg(&envelope.job_id).arg(envelope.encode_to_vec()).arg(team.as_str());
+        invocation
+            .arg(&envelope.job_id)
+            .arg(envelope.encode_to_vec())
+            .arg(team.as_str());
         let mut conn = self.conn.clone();
         let reply: Option<(u64, u64, u64, i64)> = invocation.invoke_async(&mut conn).await?;
         Ok(reply.map(|(mine, teams, depth, ahead)| {
@@ -188,10 +199,16 @@ impl Queue {
             .arg(&token.0)
             .invoke_async(&mut conn)
             .await?;
-        let Some((id, bytes)) = reply else { return Ok(None) };
+        let Some((id, bytes)) = reply else {
+            return Ok(None);
+        };
         let envelope: JobEnvelope = decode("job envelope", &bytes)?;
         let job_id = id.parse().map_err(|_| Error::BadJobId(id.clone()))?;
-        Ok(Some(Leased { job_id, envelope, lease: token }))
+        Ok(Some(Leased {
+            job_id,
+            envelope,
+            lease: token,
+        }))
     }
 
     /// Extends a lease by `lease` from now. False when the lease is no longer ours.
@@ -224,7 +241,12 @@ impl Queue {
     }
 
     /// Takes a queued job out of dispatch (it was cancelled). True when it was queued.
-    pub async fn remove_queued(&self, job: JobId, team: &TeamId, priority: Priority) -> Result<bool> {
+    pub async fn remove_queued(
+        &self,
+        job: JobId,
+        team: &TeamId,
+        priority: Priority,
+    ) -> Result<bool> {
         let keys = &self.keys;
         let mut conn = self.conn.clone();
         let removed: i64 = REMOVE_QUEUED
@@ -243,12 +265,18 @@ impl Queue {
     /// Queued jobs per priority and team.
     pub async fn depths(&self) -> Result<QueueDepths> {
         let mut conn = self.conn.clone();
-        let flat: Vec<redis::Value> = DEPTHS.arg(self.keys.prefix()).invoke_async(&mut conn).await?;
+        let flat: Vec<redis::Value> = DEPTHS
+            .arg(self.keys.prefix())
+            .invoke_async(&mut conn)
+            .await?;
         let mut slices = Vec::new();
         for chunk in flat.chunks_exact(3) {
-            let priority: String = redis::from_redis_value_ref(&chunk[0]).map_err(redis::RedisError::from)?;
-            let team: String = redis::from_redis_value_ref(&chunk[1]).map_err(redis::RedisError::from)?;
-            let queued: u64 = redis::from_redis_value_ref(&chunk[2]).map_err(redis::RedisError::from)?;
+            let priority: String =
+                redis::from_redis_value_ref(&chunk[0]).map_err(redis::RedisError::from)?;
+            let team: String =
+                redis::from_redis_value_ref(&chunk[1]).map_err(redis::RedisError::from)?;
+            let queued: u64 =
+                redis::from_redis_value_ref(&chunk[2]).map_err(redis::RedisError::from)?;
             if let Some(priority) = Priority::from_name(&priority) {
                 slices.push((priority, team, queued));
             }
@@ -259,13 +287,20 @@ impl Queue {
     /// Jobs currently leased.
     pub async fn leased_count(&self) -> Result<u64> {
         let mut conn = self.conn.clone();
-        Ok(redis::cmd("ZCARD").arg(self.keys.leases()).query_async(&mut conn).await?)
+        Ok(redis::cmd("ZCARD")
+            .arg(self.keys.leases())
+            .query_async(&mut conn)
+            .await?)
     }
 
     /// A dedicated connection on which an idle worker waits for new work.
     pub async fn doorbell(&self) -> Result<Doorbell> {
         let block = Duration::from_secs(1);
-        Ok(Doorbell { conn: self.blocking_connection(block).await?, key: self.keys.doorbell(), block })
+        Ok(Doorbell {
+            conn: self.blocking_connection(block).await?,
+            key: self.keys.doorbell(),
+            block,
+        })
     }
 }
 

@@ -8,6 +8,9 @@ use specdoc_proto::Message;
 use specdoc_proto::queue::v1::EventRecord;
 use std::time::Duration;
 
+/// Stream entries as redis-rs decodes them: (id, [(field, value)]).
+type Entries = Vec<(String, Vec<(String, Vec<u8>)>)>;
+
 /// Approximate number of events the stream keeps.
 const STREAM_CAP: usize = 100_000;
 
@@ -43,11 +46,16 @@ impl Queue {
         let block = Duration::from_secs(2);
         let mut conn = self.blocking_connection(block).await?;
         if let Some(last_id) = after {
-            return Ok(EventReader { conn, key: self.keys.events(), block, last_id });
+            return Ok(EventReader {
+                conn,
+                key: self.keys.events(),
+                block,
+                last_id,
+            });
         }
         // The newest id now, not `$`: with `$` the events appended between this call and the
         // first XREAD would be missed.
-        let newest: Vec<(String, Vec<(String, Vec<u8>)>)> = redis::cmd("XREVRANGE")
+        let newest: Entries = redis::cmd("XREVRANGE")
             .arg(self.keys.events())
             .arg("+")
             .arg("-")
@@ -55,8 +63,16 @@ impl Queue {
             .arg(1)
             .query_async(&mut conn)
             .await?;
-        let last_id = newest.into_iter().next().map_or_else(|| "0-0".to_owned(), |(id, _)| id);
-        Ok(EventReader { conn, key: self.keys.events(), block, last_id })
+        let last_id = newest
+            .into_iter()
+            .next()
+            .map_or_else(|| "0-0".to_owned(), |(id, _)| id);
+        Ok(EventReader {
+            conn,
+            key: self.keys.events(),
+            block,
+            last_id,
+        })
     }
 }
 
@@ -71,8 +87,7 @@ pub struct EventReader {
 impl EventReader {
     /// The next batch of events; empty after the block time passes with nothing new.
     pub async fn next_batch(&mut self) -> Result<EventBatch> {
-        type Entries = Vec<(String, Vec<(String, Vec<(String, Vec<u8>)>)>)>;
-        let reply: Option<Entries> = redis::cmd("XREAD")
+        let reply: Option<Vec<(String, Entries)>> = redis::cmd("XREAD")
             .arg("COUNT")
             .arg(1000)
             .arg("BLOCK")
@@ -82,13 +97,18 @@ impl EventReader {
             .arg(&self.last_id)
             .query_async(&mut self.conn)
             .await?;
-        let mut batch = EventBatch { last_id: self.last_id.clone(), records: Vec::new() };
+        let mut batch = EventBatch {
+            last_id: self.last_id.clone(),
+            records: Vec::new(),
+        };
         for (_, entries) in reply.unwrap_or_default() {
             for (id, fields) in entries {
                 for (_, bytes) in fields {
                     match decode::<EventRecord>("event record", &bytes) {
                         Ok(record) => batch.records.push(record),
-                        Err(error) => tracing::warn!(%error, stream_id = %id, "skipping undecodable event"),
+                        Err(error) => {
+                            tracing::warn!(%error, stream_id = %id, "skipping undecodable event")
+                        }
                     }
                 }
                 batch.last_id = id;

@@ -12,7 +12,9 @@ pub struct Keys {
 impl Keys {
     /// Keys under `prefix` (without a trailing colon).
     pub fn new(prefix: &str) -> Self {
-        Self { prefix: prefix.trim_end_matches(':').to_owned() }
+        Self {
+            prefix: prefix.trim_end_matches(':').to_owned(),
+        }
     }
 
     /// The prefix.

@@ -74,7 +74,9 @@ pub struct Queue {
 
 impl std::fmt::Debug for Queue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Queue").field("prefix", &self.keys.prefix()).finish_non_exhaustive()
+        f.debug_struct("Queue")
+            .field("prefix", &self.keys.prefix())
+            .finish_non_exhaustive()
     }
 }
 
@@ -109,11 +111,17 @@ impl Queue {
 
     /// A dedicated connection for a blocking command (BLPOP, XREAD BLOCK), whose response timeout
     /// leaves room for the block.
-    async fn blocking_connection(&self, block: Duration) -> Result<redis::aio::MultiplexedConnection> {
+    async fn blocking_connection(
+        &self,
+        block: Duration,
+    ) -> Result<redis::aio::MultiplexedConnection> {
         let config = redis::AsyncConnectionConfig::new()
             .set_connection_timeout(Some(Duration::from_secs(2)))
             .set_response_timeout(Some(block + Duration::from_secs(5)));
-        Ok(self.client.get_multiplexed_async_connection_with_config(&config).await?)
+        Ok(self
+            .client
+            .get_multiplexed_async_connection_with_config(&config)
+            .await?)
     }
 }
 

@@ -8,7 +8,12 @@ use specdoc_queue::Queue;
 use std::time::Duration;
 
 async fn queue() -> Queue {
-    Queue::connect(&specdoc_testkit::redis_url(), &specdoc_testkit::unique_prefix()).await.unwrap()
+    Queue::connect(
+        &specdoc_testkit::redis_url(),
+        &specdoc_testkit::unique_prefix(),
+    )
+    .await
+    .unwrap()
 }
 
 fn envelope(team: &str, priority: Priority) -> (JobEnvelope, TeamId) {
@@ -39,19 +44,31 @@ async fn a_small_team_is_not_stuck_behind_a_big_backlog() {
         q.enqueue(&env, &team, Priority::Normal).await.unwrap();
     }
     let (env, team) = envelope("small", Priority::Normal);
-    let position = q.enqueue(&env, &team, Priority::Normal).await.unwrap().unwrap();
+    let position = q
+        .enqueue(&env, &team, Priority::Normal)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(position, 1, "one round-robin turn ahead at most");
     let order = drain_order(&q).await;
     assert_eq!(order.len(), 51);
     let small_at = order.iter().position(|t| t == "small").unwrap();
-    assert!(small_at <= 1, "small team's job dispatched at index {small_at}");
+    assert!(
+        small_at <= 1,
+        "small team's job dispatched at index {small_at}"
+    );
 }
 
 #[tokio::test]
 async fn higher_priorities_go_first_and_fifo_within_a_team() {
     let q = queue().await;
     let mut ids = Vec::new();
-    for priority in [Priority::Low, Priority::Normal, Priority::High, Priority::Normal] {
+    for priority in [
+        Priority::Low,
+        Priority::Normal,
+        Priority::High,
+        Priority::Normal,
+    ] {
         let (env, team) = envelope("t", priority);
         q.enqueue(&env, &team, priority).await.unwrap();
         ids.push((priority, env.job_id));
@@ -60,23 +77,56 @@ async fn higher_priorities_go_first_and_fifo_within_a_team() {
     while let Some(leased) = q.dequeue(Duration::from_secs(30)).await.unwrap() {
         got.push(leased.envelope.job_id.clone());
     }
-    assert_eq!(got, vec![ids[2].1.clone(), ids[1].1.clone(), ids[3].1.clone(), ids[0].1.clone()]);
+    assert_eq!(
+        got,
+        vec![
+            ids[2].1.clone(),
+            ids[1].1.clone(),
+            ids[3].1.clone(),
+            ids[0].1.clone()
+        ]
+    );
 }
 
 #[tokio::test]
 async fn leases_guard_renew_and_ack_and_dispatch_is_deduplicated() {
     let q = queue().await;
     let (env, team) = envelope("t", Priority::Normal);
-    assert!(q.enqueue(&env, &team, Priority::Normal).await.unwrap().is_some());
-    assert!(q.enqueue(&env, &team, Priority::Normal).await.unwrap().is_none(), "already queued");
+    assert!(
+        q.enqueue(&env, &team, Priority::Normal)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        q.enqueue(&env, &team, Priority::Normal)
+            .await
+            .unwrap()
+            .is_none(),
+        "already queued"
+    );
     assert_eq!(q.depths().await.unwrap().total(), 1);
     let leased = q.dequeue(Duration::from_secs(30)).await.unwrap().unwrap();
     assert_eq!(q.leased_count().await.unwrap(), 1);
-    assert!(q.enqueue(&env, &team, Priority::Normal).await.unwrap().is_none(), "leased jobs are not re-queued");
+    assert!(
+        q.enqueue(&env, &team, Priority::Normal)
+            .await
+            .unwrap()
+            .is_none(),
+        "leased jobs are not re-queued"
+    );
     let stranger = specdoc_core::LeaseToken::new();
-    assert!(!q.renew(leased.job_id, &stranger, Duration::from_secs(5)).await.unwrap());
+    assert!(
+        !q.renew(leased.job_id, &stranger, Duration::from_secs(5))
+            .await
+            .unwrap()
+    );
     assert!(!q.ack(leased.job_id, &stranger).await.unwrap());
-    assert!(q.renew(leased.job_id, &leased.lease, Duration::from_secs(5)).await.unwrap());
+    assert!(
+        q.renew(leased.job_id, &leased.lease, Duration::from_secs(5))
+            .await
+            .unwrap()
+    );
     assert!(q.ack(leased.job_id, &leased.lease).await.unwrap());
     assert_eq!(q.leased_count().await.unwrap(), 0);
     assert!(q.dequeue(Duration::from_secs(30)).await.unwrap().is_none());
@@ -89,7 +139,11 @@ async fn a_cancelled_queued_job_never_dispatches() {
     let (second, _) = envelope("t", Priority::Normal);
     q.enqueue(&first, &team, Priority::Normal).await.unwrap();
     q.enqueue(&second, &team, Priority::Normal).await.unwrap();
-    assert!(q.remove_queued(first.job_id.parse().unwrap(), &team, Priority::Normal).await.unwrap());
+    assert!(
+        q.remove_queued(first.job_id.parse().unwrap(), &team, Priority::Normal)
+            .await
+            .unwrap()
+    );
     let leased = q.dequeue(Duration::from_secs(30)).await.unwrap().unwrap();
     assert_eq!(leased.envelope.job_id, second.job_id);
     assert!(q.dequeue(Duration::from_secs(30)).await.unwrap().is_none());
@@ -103,7 +157,11 @@ async fn events_reach_a_reader_in_order() {
     let job_id = JobId::new().to_string();
     for seq in 1..=3 {
         let record = EventRecord {
-            event: Some(job_pb::JobEvent { job_id: job_id.clone(), seq, ..Default::default() }),
+            event: Some(job_pb::JobEvent {
+                job_id: job_id.clone(),
+                seq,
+                ..Default::default()
+            }),
             team_id: "t".into(),
             ..Default::default()
         };
@@ -112,7 +170,10 @@ async fn events_reach_a_reader_in_order() {
     let mut seqs = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while seqs.len() < 3 {
-        let batch = tokio::time::timeout_at(deadline, reader.next_batch()).await.expect("events within 10s").unwrap();
+        let batch = tokio::time::timeout_at(deadline, reader.next_batch())
+            .await
+            .expect("events within 10s")
+            .unwrap();
         seqs.extend(batch.records.iter().map(|r| r.event.as_ref().unwrap().seq));
     }
     assert_eq!(seqs, vec![1, 2, 3]);

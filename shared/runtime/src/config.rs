@@ -12,7 +12,12 @@ pub struct Connections {
     #[arg(long, env = "HTTP_LISTEN", default_value = "127.0.0.1:8080")]
     pub http_listen: SocketAddr,
     /// Redis URL (redis:// or rediss://).
-    #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "REDIS_URL",
+        default_value = "redis://127.0.0.1:6379",
+        hide_env_values = true
+    )]
     pub redis_url: String,
     /// Prefix of every Redis key, so several deployments can share one Redis.
     #[arg(long, env = "REDIS_PREFIX", default_value = "specdoc")]

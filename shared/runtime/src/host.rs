@@ -109,7 +109,10 @@ impl GrpcHost {
         let v1 = reflection().build_v1()?;
         let v1alpha = reflection().build_v1alpha()?;
         let mut routes = self.routes;
-        routes.add_service(health).add_service(v1).add_service(v1alpha);
+        routes
+            .add_service(health)
+            .add_service(v1)
+            .add_service(v1alpha);
         tonic::transport::Server::builder()
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .http2_keepalive_timeout(Some(Duration::from_secs(10)))
@@ -131,7 +134,11 @@ pub enum HostError {
     Reflection(#[from] tonic_reflection::server::Error),
 }
 
-async fn probe_health(reporter: HealthReporter, names: Vec<&'static str>, dependencies: Dependencies) {
+async fn probe_health(
+    reporter: HealthReporter,
+    names: Vec<&'static str>,
+    dependencies: Dependencies,
+) {
     let mut last: Option<bool> = None;
     loop {
         let result = dependencies.check().await;
@@ -141,7 +148,11 @@ async fn probe_health(reporter: HealthReporter, names: Vec<&'static str>, depend
                 Ok(()) => tracing::info!("dependencies reachable, serving"),
                 Err(cause) => tracing::warn!(%cause, "dependency unreachable, not serving"),
             }
-            let status = if serving { ServingStatus::Serving } else { ServingStatus::NotServing };
+            let status = if serving {
+                ServingStatus::Serving
+            } else {
+                ServingStatus::NotServing
+            };
             reporter.set_service_status("", status).await;
             for name in &names {
                 reporter.set_service_status(*name, status).await;

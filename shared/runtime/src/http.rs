@@ -21,18 +21,30 @@ pub fn base_routes(dependencies: Dependencies) -> Router {
 async fn healthz(State(dependencies): State<Dependencies>) -> impl IntoResponse {
     match dependencies.check().await {
         Ok(()) => (StatusCode::OK, "ok\n".to_owned()),
-        Err(cause) => (StatusCode::SERVICE_UNAVAILABLE, format!("unavailable: {cause}\n")),
+        Err(cause) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("unavailable: {cause}\n"),
+        ),
     }
 }
 
 async fn metrics() -> impl IntoResponse {
     (
-        [(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")],
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
         crate::metrics::metrics().encode(),
     )
 }
 
 /// Serves `router` on `listener` until `stop` fires.
-pub async fn serve(listener: TcpListener, router: Router, stop: CancellationToken) -> std::io::Result<()> {
-    axum::serve(listener, router).with_graceful_shutdown(stop.cancelled_owned()).await
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    stop: CancellationToken,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(stop.cancelled_owned())
+        .await
 }

@@ -66,10 +66,16 @@ pub async fn serve(
 ) -> Result<(), ServeError> {
     let grpc = tokio::net::TcpListener::bind(connections.listen)
         .await
-        .map_err(|source| ServeError::Bind { addr: connections.listen, source })?;
+        .map_err(|source| ServeError::Bind {
+            addr: connections.listen,
+            source,
+        })?;
     let http = tokio::net::TcpListener::bind(connections.http_listen)
         .await
-        .map_err(|source| ServeError::Bind { addr: connections.http_listen, source })?;
+        .map_err(|source| ServeError::Bind {
+            addr: connections.http_listen,
+            source,
+        })?;
     tracing::info!(grpc = %connections.listen, http = %connections.http_listen, "serving");
     let router = http::base_routes(dependencies.clone()).merge(extra_routes);
     let http_stop = stop.clone();

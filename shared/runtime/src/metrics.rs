@@ -50,10 +50,27 @@ impl Metrics {
         let step_seconds = Family::<StepLabels, Histogram>::new_with_constructor(|| {
             Histogram::new(exponential_buckets(0.001, 2.0, 16))
         });
-        registry.register("jobs_submitted", "Jobs accepted by SubmitJob", jobs_submitted.clone());
-        registry.register("jobs_finished", "Jobs that reached a terminal state", jobs_finished.clone());
-        registry.register("step_duration_seconds", "Duration of pipeline steps", step_seconds.clone());
-        Self { jobs_submitted, jobs_finished, step_seconds, registry }
+        registry.register(
+            "jobs_submitted",
+            "Jobs accepted by SubmitJob",
+            jobs_submitted.clone(),
+        );
+        registry.register(
+            "jobs_finished",
+            "Jobs that reached a terminal state",
+            jobs_finished.clone(),
+        );
+        registry.register(
+            "step_duration_seconds",
+            "Duration of pipeline steps",
+            step_seconds.clone(),
+        );
+        Self {
+            jobs_submitted,
+            jobs_finished,
+            step_seconds,
+            registry,
+        }
     }
 
     /// The exposition text for `/metrics`.

@@ -44,7 +44,9 @@ impl From<specdoc_store::Error> for ApiError {
 impl From<specdoc_queue::Error> for ApiError {
     fn from(error: specdoc_queue::Error) -> Self {
         match error {
-            specdoc_queue::Error::Redis(e) => ApiError::Unavailable(format!("redis unavailable: {e}")),
+            specdoc_queue::Error::Redis(e) => {
+                ApiError::Unavailable(format!("redis unavailable: {e}"))
+            }
             other => ApiError::Internal(other.to_string()),
         }
     }
@@ -60,7 +62,8 @@ impl From<ApiError> for Status {
     fn from(error: ApiError) -> Self {
         match error {
             ApiError::Invalid(invalid) => {
-                let details = ErrorDetails::with_bad_request_violation(invalid.field, invalid.reason.clone());
+                let details =
+                    ErrorDetails::with_bad_request_violation(invalid.field, invalid.reason.clone());
                 Status::with_error_details(Code::InvalidArgument, invalid.to_string(), details)
             }
             ApiError::NotFound(what) => Status::not_found(format!("{what} not found")),
@@ -88,7 +91,10 @@ mod tests {
         assert_eq!(status.code(), Code::InvalidArgument);
         assert_eq!(status.message(), "team_id: is required");
         let details = status.get_error_details();
-        let violations = &details.bad_request().expect("bad request details").field_violations;
+        let violations = &details
+            .bad_request()
+            .expect("bad request details")
+            .field_violations;
         assert_eq!(violations[0].field, "team_id");
     }
 

@@ -42,7 +42,12 @@ pub(crate) async fn insert(
 
 impl Store {
     /// Events of a job with `seq > after_seq`, in order, at most `limit` of them.
-    pub async fn events_after(&self, job_id: JobId, after_seq: u64, limit: u32) -> Result<Vec<JobEvent>> {
+    pub async fn events_after(
+        &self,
+        job_id: JobId,
+        after_seq: u64,
+        limit: u32,
+    ) -> Result<Vec<JobEvent>> {
         let rows = rows::query(format!(
             "SELECT {EVENT_COLUMNS} FROM job_events WHERE job_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
         ))

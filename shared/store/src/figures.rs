@@ -18,7 +18,11 @@ pub struct QueueFigures {
 
 impl Store {
     /// Queue figures, for one team or all.
-    pub async fn queue_figures(&self, team: Option<&TeamId>, since: UnixMillis) -> Result<QueueFigures> {
+    pub async fn queue_figures(
+        &self,
+        team: Option<&TeamId>,
+        since: UnixMillis,
+    ) -> Result<QueueFigures> {
         let team = team.map(TeamId::as_str);
         let row = rows::query(
             "SELECT \
@@ -77,8 +81,11 @@ impl Store {
         let mut counts = JobCounts::default();
         for row in rows {
             let n = u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or(0);
-            counts.degraded += u64::try_from(row.try_get::<Option<i64>, _>("degraded")?.unwrap_or(0)).unwrap_or(0);
-            counts.by_state_and_type.push((row.try_get("state")?, row.try_get("job_type")?, n));
+            counts.degraded +=
+                u64::try_from(row.try_get::<Option<i64>, _>("degraded")?.unwrap_or(0)).unwrap_or(0);
+            counts
+                .by_state_and_type
+                .push((row.try_get("state")?, row.try_get("job_type")?, n));
         }
         Ok(counts)
     }

@@ -3,7 +3,9 @@
 
 use crate::rows::{self, JOB_COLUMNS};
 use crate::{Result, Store, events};
-use specdoc_core::{Job, JobId, JobState, JobType, NewEvent, NewJob, TeamId, UnixMillis, now_millis};
+use specdoc_core::{
+    Job, JobId, JobState, JobType, NewEvent, NewJob, TeamId, UnixMillis, now_millis,
+};
 use sqlx::Row;
 
 /// The outcome of inserting a job.
@@ -46,16 +48,25 @@ impl Store {
     /// idempotency key of the same team, returns the earlier job instead, also under concurrency.
     pub async fn insert_job(&self, new: &NewJob) -> Result<Inserted> {
         if let Some(existing) = self.find_idempotent(new).await? {
-            return Ok(Inserted { job: existing, deduplicated: true });
+            return Ok(Inserted {
+                job: existing,
+                deduplicated: true,
+            });
         }
         match self.insert_new(new).await {
-            Ok(job) => Ok(Inserted { job, deduplicated: false }),
+            Ok(job) => Ok(Inserted {
+                job,
+                deduplicated: false,
+            }),
             Err(crate::Error::Database(sqlx::Error::Database(e)))
                 if e.is_unique_violation() && new.idempotency_key.is_some() =>
             {
                 // A concurrent submission with the same key won the race: return its job.
                 match self.find_idempotent(new).await? {
-                    Some(job) => Ok(Inserted { job, deduplicated: true }),
+                    Some(job) => Ok(Inserted {
+                        job,
+                        deduplicated: true,
+                    }),
                     None => Err(crate::Error::Database(sqlx::Error::Database(e))),
                 }
             }
@@ -64,7 +75,9 @@ impl Store {
     }
 
     async fn find_idempotent(&self, new: &NewJob) -> Result<Option<Job>> {
-        let Some(key) = &new.idempotency_key else { return Ok(None) };
+        let Some(key) = &new.idempotency_key else {
+            return Ok(None);
+        };
         let row = rows::query(format!(
             "SELECT {JOB_COLUMNS} FROM jobs WHERE team_id = $1 AND idempotency_key = $2"
         ))
@@ -108,7 +121,10 @@ impl Store {
         let accepted = NewEvent::lifecycle(
             JobState::Queued,
             0,
-            format!("accepted {} job for {}/{}", new.job_type, new.team, new.service),
+            format!(
+                "accepted {} job for {}/{}",
+                new.job_type, new.team, new.service
+            ),
         );
         events::insert(&mut tx, new.id, 1, 0, now, &accepted).await?;
         let job = rows::job(&row)?;
@@ -131,11 +147,18 @@ impl Store {
             .bind(id.to_string())
             .fetch_optional(&self.pool)
             .await?;
-        Ok(row.map(|r| r.try_get::<Vec<u8>, _>("content")).transpose()?)
+        Ok(row
+            .map(|r| r.try_get::<Vec<u8>, _>("content"))
+            .transpose()?)
     }
 
     /// Jobs matching `filter`, newest first, `limit` per page, starting after the job `before`.
-    pub async fn list_jobs(&self, filter: &JobFilter, limit: u32, before: Option<JobId>) -> Result<Page> {
+    pub async fn list_jobs(
+        &self,
+        filter: &JobFilter,
+        limit: u32,
+        before: Option<JobId>,
+    ) -> Result<Page> {
         // Job ids are UUIDv7, so ordering by id is ordering by creation time and gives a stable
         // cursor even when two jobs share a millisecond.
         let mut sql = Sql::new(format!("SELECT {JOB_COLUMNS} FROM jobs WHERE 1 = 1"));
@@ -164,7 +187,8 @@ impl Store {
         if let Some(before) = filter.created_before {
             sql.push(" AND created_at < ", Arg::Int(before));
         }
-        sql.text.push_str(&format!(" ORDER BY id DESC LIMIT {}", i64::from(limit) + 1));
+        sql.text
+            .push_str(&format!(" ORDER BY id DESC LIMIT {}", i64::from(limit) + 1));
         let mut query = rows::query(sql.text);
         for arg in sql.args {
             query = match arg {
@@ -199,7 +223,10 @@ struct Sql {
 
 impl Sql {
     fn new(text: String) -> Self {
-        Self { text, args: Vec::new() }
+        Self {
+            text,
+            args: Vec::new(),
+        }
     }
 
     /// Appends `clause` followed by a placeholder bound to `arg`.

@@ -27,7 +27,7 @@ pub enum CancelOutcome {
     /// The job is now CANCELLED. `was_running` tells whether a worker must be interrupted.
     Cancelled {
         /// The job after the change.
-        job: Job,
+        job: Box<Job>,
         /// The cancellation event.
         event: JobEvent,
         /// True when the job was PROCESSING.
@@ -59,7 +59,12 @@ async fn change(
 impl Store {
     /// Starts a new attempt of a QUEUED (or RETRYING) job under `lease`. `None` when the job is
     /// not startable any more (cancelled, finished, or taken by another worker).
-    pub async fn start_attempt(&self, id: JobId, lease: &LeaseToken, worker: &str) -> Result<Option<(Job, JobEvent)>> {
+    pub async fn start_attempt(
+        &self,
+        id: JobId,
+        lease: &LeaseToken,
+        worker: &str,
+    ) -> Result<Option<(Job, JobEvent)>> {
         let now = now_millis();
         let mut tx = self.pool.begin().await?;
         let update = rows::query(format!(
@@ -70,14 +75,23 @@ impl Store {
         .bind(id.to_string())
         .bind(lease.0.clone())
         .bind(now);
-        let event = NewEvent::lifecycle(JobState::Processing, 0, format!("started by worker {worker}"));
+        let event = NewEvent::lifecycle(
+            JobState::Processing,
+            0,
+            format!("started by worker {worker}"),
+        );
         let changed = change(&mut tx, update, now, &event).await?;
         tx.commit().await?;
         Ok(changed)
     }
 
     /// Records a step event of a running job. `None` when `lease` is no longer the job's lease.
-    pub async fn record_step(&self, id: JobId, lease: &LeaseToken, event: &NewEvent) -> Result<Option<JobEvent>> {
+    pub async fn record_step(
+        &self,
+        id: JobId,
+        lease: &LeaseToken,
+        event: &NewEvent,
+    ) -> Result<Option<JobEvent>> {
         let now = now_millis();
         let mut tx = self.pool.begin().await?;
         let update = rows::query(format!(
@@ -95,7 +109,13 @@ impl Store {
 
     /// Completes a running job with its results, exactly once: only the holder of the current
     /// lease can, and only while the job is PROCESSING.
-    pub async fn complete(&self, id: JobId, lease: &LeaseToken, results: &Results, message: &str) -> Result<Option<JobEvent>> {
+    pub async fn complete(
+        &self,
+        id: JobId,
+        lease: &LeaseToken,
+        results: &Results,
+        message: &str,
+    ) -> Result<Option<JobEvent>> {
         let now = now_millis();
         let mut tx = self.pool.begin().await?;
         let update = rows::query(format!(
@@ -108,7 +128,12 @@ impl Store {
         .bind(lease.0.clone())
         .bind(now)
         .bind(Step::Store.as_str())
-        .bind(results.quality.as_ref().map(|(overall, _)| i64::from(*overall)))
+        .bind(
+            results
+                .quality
+                .as_ref()
+                .map(|(overall, _)| i64::from(*overall)),
+        )
         .bind(i64::from(results.degraded));
         let event = NewEvent {
             step: Step::Store,
@@ -141,7 +166,13 @@ impl Store {
 
     /// Ends a running attempt without results: FAILED for good, or back to QUEUED (released, or
     /// to be retried). `None` when `lease` is no longer the job's lease.
-    pub async fn end_attempt(&self, id: JobId, lease: &LeaseToken, next: JobState, error: &str) -> Result<Option<JobEvent>> {
+    pub async fn end_attempt(
+        &self,
+        id: JobId,
+        lease: &LeaseToken,
+        next: JobState,
+        error: &str,
+    ) -> Result<Option<JobEvent>> {
         let now = now_millis();
         let mut tx = self.pool.begin().await?;
         let finished_at = next.is_terminal().then_some(now);
@@ -174,7 +205,11 @@ impl Store {
         if before.state.is_terminal() {
             return Ok(CancelOutcome::AlreadyFinished(before.state));
         }
-        let message = if reason.is_empty() { "cancelled".to_owned() } else { format!("cancelled: {reason}") };
+        let message = if reason.is_empty() {
+            "cancelled".to_owned()
+        } else {
+            format!("cancelled: {reason}")
+        };
         let update = rows::query(format!(
             "UPDATE jobs SET state = 'cancelled', error = $2, finished_at = $3, lease_token = NULL, \
              last_seq = last_seq + 1 \
@@ -188,12 +223,19 @@ impl Store {
         match change(&mut tx, update, now, &event).await? {
             Some((job, event)) => {
                 tx.commit().await?;
-                Ok(CancelOutcome::Cancelled { job, event, was_running: before.state == JobState::Processing })
+                Ok(CancelOutcome::Cancelled {
+                    job: Box::new(job),
+                    event,
+                    was_running: before.state == JobState::Processing,
+                })
             }
             None => {
                 drop(tx);
                 // It finished between the read and the update.
-                let state = self.get_job(id).await?.map_or(JobState::Cancelled, |j| j.state);
+                let state = self
+                    .get_job(id)
+                    .await?
+                    .map_or(JobState::Cancelled, |j| j.state);
                 Ok(CancelOutcome::AlreadyFinished(state))
             }
         }

@@ -25,10 +25,12 @@ pub struct StoredResults {
 impl Store {
     /// The documents and quality report of a job (empty when it stored none).
     pub async fn get_results(&self, id: JobId) -> Result<StoredResults> {
-        let rows = sqlx::query("SELECT format, content FROM job_documents WHERE job_id = $1 ORDER BY format")
-            .bind(id.to_string())
-            .fetch_all(&self.pool)
-            .await?;
+        let rows = sqlx::query(
+            "SELECT format, content FROM job_documents WHERE job_id = $1 ORDER BY format",
+        )
+        .bind(id.to_string())
+        .fetch_all(&self.pool)
+        .await?;
         let mut documents = Vec::with_capacity(rows.len());
         for row in rows {
             let name: String = row.try_get("format")?;
@@ -36,7 +38,10 @@ impl Store {
                 table: "job_documents",
                 detail: format!("format = {name:?}"),
             })?;
-            documents.push(Document { format, content: row.try_get("content")? });
+            documents.push(Document {
+                format,
+                content: row.try_get("content")?,
+            });
         }
         documents.sort_by_key(|d| d.format);
         let quality_report = sqlx::query("SELECT report FROM job_quality WHERE job_id = $1")
@@ -45,6 +50,9 @@ impl Store {
             .await?
             .map(|row| row.try_get::<Vec<u8>, _>("report"))
             .transpose()?;
-        Ok(StoredResults { documents, quality_report })
+        Ok(StoredResults {
+            documents,
+            quality_report,
+        })
     }
 }

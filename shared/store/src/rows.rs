@@ -26,7 +26,12 @@ fn corrupt(table: &'static str, detail: impl Into<String>) -> Error {
     }
 }
 
-fn named<T>(table: &'static str, column: &str, text: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
+fn named<T>(
+    table: &'static str,
+    column: &str,
+    text: &str,
+    parse: fn(&str) -> Option<T>,
+) -> Result<T> {
     parse(text).ok_or_else(|| corrupt(table, format!("{column} = {text:?}")))
 }
 
@@ -45,15 +50,35 @@ pub(crate) fn job(row: &AnyRow) -> Result<Job> {
         id: named(T, "id", &id, |s| s.parse::<JobId>().ok())?,
         team: TeamId::parse_field(&team).map_err(|e| corrupt(T, e.to_string()))?,
         service: ServiceName::parse_field(&service).map_err(|e| corrupt(T, e.to_string()))?,
-        job_type: named(T, "job_type", &row.try_get::<String, _>("job_type")?, JobType::from_name)?,
-        spec_format: named(T, "spec_format", &row.try_get::<String, _>("spec_format")?, SpecFormat::from_name)?,
+        job_type: named(
+            T,
+            "job_type",
+            &row.try_get::<String, _>("job_type")?,
+            JobType::from_name,
+        )?,
+        spec_format: named(
+            T,
+            "spec_format",
+            &row.try_get::<String, _>("spec_format")?,
+            SpecFormat::from_name,
+        )?,
         output_formats: formats
             .split(',')
             .filter(|s| !s.is_empty())
             .map(|s| named(T, "output_formats", s, OutputFormat::from_name))
             .collect::<Result<_>>()?,
-        priority: named(T, "priority", &row.try_get::<String, _>("priority")?, Priority::from_name)?,
-        state: named(T, "state", &row.try_get::<String, _>("state")?, JobState::from_name)?,
+        priority: named(
+            T,
+            "priority",
+            &row.try_get::<String, _>("priority")?,
+            Priority::from_name,
+        )?,
+        state: named(
+            T,
+            "state",
+            &row.try_get::<String, _>("state")?,
+            JobState::from_name,
+        )?,
         attempt: count(row.try_get("attempt")?),
         max_attempts: count(row.try_get("max_attempts")?),
         current_step: current_step
@@ -84,9 +109,24 @@ pub(crate) fn event(row: &AnyRow) -> Result<JobEvent> {
         attempt: count(row.try_get("attempt")?),
         time: row.try_get("created_at")?,
         event: NewEvent {
-            step: named(T, "step", &row.try_get::<String, _>("step")?, Step::from_name)?,
-            status: named(T, "status", &row.try_get::<String, _>("status")?, StepStatus::from_name)?,
-            state: named(T, "state", &row.try_get::<String, _>("state")?, JobState::from_name)?,
+            step: named(
+                T,
+                "step",
+                &row.try_get::<String, _>("step")?,
+                Step::from_name,
+            )?,
+            status: named(
+                T,
+                "status",
+                &row.try_get::<String, _>("status")?,
+                StepStatus::from_name,
+            )?,
+            state: named(
+                T,
+                "state",
+                &row.try_get::<String, _>("state")?,
+                JobState::from_name,
+            )?,
             progress: count(row.try_get("progress")?),
             message: row.try_get("message")?,
         },
@@ -95,11 +135,17 @@ pub(crate) fn event(row: &AnyRow) -> Result<JobEvent> {
 
 /// The stored form of a list of output formats.
 pub(crate) fn formats_text(formats: &[OutputFormat]) -> String {
-    formats.iter().map(|f| f.as_str()).collect::<Vec<_>>().join(",")
+    formats
+        .iter()
+        .map(|f| f.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 /// A query over SQL this crate assembled from its own constants and `$N` placeholders; values
 /// are always bound, never formatted in.
-pub(crate) fn query(sql: String) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+pub(crate) fn query(
+    sql: String,
+) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
     sqlx::query(sqlx::AssertSqlSafe(sql))
 }

@@ -66,31 +66,45 @@ async fn insert_then_read_back(store: Store) {
     assert_eq!(store.get_spec(new.id).await.unwrap().unwrap(), new.spec);
     let events = store.events_after(new.id, 0, 100).await.unwrap();
     assert_eq!(events.len(), 1);
-    assert_eq!((events[0].seq, events[0].event.state), (1, JobState::Queued));
+    assert_eq!(
+        (events[0].seq, events[0].event.state),
+        (1, JobState::Queued)
+    );
     assert!(store.get_job(JobId::new()).await.unwrap().is_none());
 }
 
 async fn idempotency_key_returns_the_first_job(store: Store) {
-    let first = store.insert_job(&new_job("alpha", Some("k1"))).await.unwrap();
+    let first = store
+        .insert_job(&new_job("alpha", Some("k1")))
+        .await
+        .unwrap();
     // Concurrent repeats all resolve to the first job.
-    let repeats = futures_join(
-        (0..8).map(|_| {
-            let store = store.clone();
-            async move { store.insert_job(&new_job("alpha", Some("k1"))).await.unwrap() }
-        }),
-    )
+    let repeats = futures_join((0..8).map(|_| {
+        let store = store.clone();
+        async move {
+            store
+                .insert_job(&new_job("alpha", Some("k1")))
+                .await
+                .unwrap()
+        }
+    }))
     .await;
     for repeat in repeats {
         assert!(repeat.deduplicated);
         assert_eq!(repeat.job.id, first.job.id);
     }
     // The same key for another team is another job.
-    let other = store.insert_job(&new_job("beta", Some("k1"))).await.unwrap();
+    let other = store
+        .insert_job(&new_job("beta", Some("k1")))
+        .await
+        .unwrap();
     assert!(!other.deduplicated);
     assert_ne!(other.job.id, first.job.id);
 }
 
-async fn futures_join<F: std::future::Future + Send + 'static>(futures: impl Iterator<Item = F>) -> Vec<F::Output>
+async fn futures_join<F: std::future::Future + Send + 'static>(
+    futures: impl Iterator<Item = F>,
+) -> Vec<F::Output>
 where
     F::Output: Send + 'static,
 {
@@ -106,26 +120,70 @@ async fn lifecycle_numbers_events_without_gaps(store: Store) {
     let new = new_job("alpha", None);
     store.insert_job(&new).await.unwrap();
     let lease = LeaseToken::new();
-    let (job, started) = store.start_attempt(new.id, &lease, "w1").await.unwrap().unwrap();
-    assert_eq!((job.state, job.attempt, started.seq), (JobState::Processing, 1, 2));
-    assert!(store.start_attempt(new.id, &LeaseToken::new(), "w2").await.unwrap().is_none(), "one attempt at a time");
-    for (i, step) in [Step::Parse, Step::Generate, Step::Format].into_iter().enumerate() {
+    let (job, started) = store
+        .start_attempt(new.id, &lease, "w1")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (job.state, job.attempt, started.seq),
+        (JobState::Processing, 1, 2)
+    );
+    assert!(
+        store
+            .start_attempt(new.id, &LeaseToken::new(), "w2")
+            .await
+            .unwrap()
+            .is_none(),
+        "one attempt at a time"
+    );
+    for (i, step) in [Step::Parse, Step::Generate, Step::Format]
+        .into_iter()
+        .enumerate()
+    {
         let event = NewEvent::step(step, StepStatus::Succeeded, 20 * (i as u32 + 1), "ok");
-        let recorded = store.record_step(new.id, &lease, &event).await.unwrap().unwrap();
+        let recorded = store
+            .record_step(new.id, &lease, &event)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(recorded.seq, 3 + i as u64);
     }
     let results = Results {
-        documents: vec![(OutputFormat::Markdown, b"# doc".to_vec()), (OutputFormat::Html, b"<html>".to_vec())],
+        documents: vec![
+            (OutputFormat::Markdown, b"# doc".to_vec()),
+            (OutputFormat::Html, b"<html>".to_vec()),
+        ],
         quality: Some((87, vec![1, 2, 3])),
         degraded: true,
     };
-    let done = store.complete(new.id, &lease, &results, "done").await.unwrap().unwrap();
+    let done = store
+        .complete(new.id, &lease, &results, "done")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(done.seq, 6);
-    assert!(store.complete(new.id, &lease, &results, "again").await.unwrap().is_none(), "completes once");
+    assert!(
+        store
+            .complete(new.id, &lease, &results, "again")
+            .await
+            .unwrap()
+            .is_none(),
+        "completes once"
+    );
     let job = store.get_job(new.id).await.unwrap().unwrap();
-    assert_eq!((job.state, job.quality_score, job.degraded, job.last_seq), (JobState::Completed, Some(87), true, 6));
+    assert_eq!(
+        (job.state, job.quality_score, job.degraded, job.last_seq),
+        (JobState::Completed, Some(87), true, 6)
+    );
     assert!(job.finished_at.is_some());
-    let seqs: Vec<u64> = store.events_after(new.id, 0, 100).await.unwrap().iter().map(|e| e.seq).collect();
+    let seqs: Vec<u64> = store
+        .events_after(new.id, 0, 100)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.seq)
+        .collect();
     assert_eq!(seqs, vec![1, 2, 3, 4, 5, 6]);
     assert_eq!(store.events_after(new.id, 4, 100).await.unwrap().len(), 2);
     let stored = store.get_results(new.id).await.unwrap();
@@ -138,41 +196,108 @@ async fn a_stale_lease_changes_nothing(store: Store) {
     let new = new_job("alpha", None);
     store.insert_job(&new).await.unwrap();
     let old = LeaseToken::new();
-    store.start_attempt(new.id, &old, "w1").await.unwrap().unwrap();
+    store
+        .start_attempt(new.id, &old, "w1")
+        .await
+        .unwrap()
+        .unwrap();
     // The attempt ends (e.g. the lease expired and the job was released), a new one starts.
-    store.end_attempt(new.id, &old, JobState::Queued, "lease expired").await.unwrap().unwrap();
+    store
+        .end_attempt(new.id, &old, JobState::Queued, "lease expired")
+        .await
+        .unwrap()
+        .unwrap();
     let fresh = LeaseToken::new();
-    let (job, _) = store.start_attempt(new.id, &fresh, "w2").await.unwrap().unwrap();
+    let (job, _) = store
+        .start_attempt(new.id, &fresh, "w2")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(job.attempt, 2);
     let before = store.get_job(new.id).await.unwrap().unwrap();
     let step = NewEvent::step(Step::Parse, StepStatus::Started, 5, "zombie");
-    assert!(store.record_step(new.id, &old, &step).await.unwrap().is_none());
-    assert!(store.complete(new.id, &old, &Results::default(), "zombie").await.unwrap().is_none());
-    assert!(store.end_attempt(new.id, &old, JobState::Failed, "zombie").await.unwrap().is_none());
-    assert_eq!(store.get_job(new.id).await.unwrap().unwrap(), before, "the zombie left the record unchanged");
+    assert!(
+        store
+            .record_step(new.id, &old, &step)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .complete(new.id, &old, &Results::default(), "zombie")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .end_attempt(new.id, &old, JobState::Failed, "zombie")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        store.get_job(new.id).await.unwrap().unwrap(),
+        before,
+        "the zombie left the record unchanged"
+    );
 }
 
 async fn cancel_queued_running_and_finished(store: Store) {
     let queued = new_job("alpha", None);
     store.insert_job(&queued).await.unwrap();
     match store.cancel(queued.id, "not needed").await.unwrap() {
-        CancelOutcome::Cancelled { job, event, was_running } => {
+        CancelOutcome::Cancelled {
+            job,
+            event,
+            was_running,
+        } => {
             assert_eq!(job.state, JobState::Cancelled);
             assert_eq!(event.seq, 2);
             assert!(!was_running);
         }
         other => panic!("{other:?}"),
     }
-    assert!(store.start_attempt(queued.id, &LeaseToken::new(), "w").await.unwrap().is_none(), "a cancelled job never starts");
+    assert!(
+        store
+            .start_attempt(queued.id, &LeaseToken::new(), "w")
+            .await
+            .unwrap()
+            .is_none(),
+        "a cancelled job never starts"
+    );
 
     let running = new_job("alpha", None);
     store.insert_job(&running).await.unwrap();
     let lease = LeaseToken::new();
-    store.start_attempt(running.id, &lease, "w").await.unwrap().unwrap();
-    assert!(matches!(store.cancel(running.id, "").await.unwrap(), CancelOutcome::Cancelled { was_running: true, .. }));
-    assert!(store.complete(running.id, &lease, &Results::default(), "late").await.unwrap().is_none());
-    assert!(matches!(store.cancel(running.id, "").await.unwrap(), CancelOutcome::AlreadyFinished(JobState::Cancelled)));
-    assert!(matches!(store.cancel(JobId::new(), "").await.unwrap(), CancelOutcome::NotFound));
+    store
+        .start_attempt(running.id, &lease, "w")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(matches!(
+        store.cancel(running.id, "").await.unwrap(),
+        CancelOutcome::Cancelled {
+            was_running: true,
+            ..
+        }
+    ));
+    assert!(
+        store
+            .complete(running.id, &lease, &Results::default(), "late")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(matches!(
+        store.cancel(running.id, "").await.unwrap(),
+        CancelOutcome::AlreadyFinished(JobState::Cancelled)
+    ));
+    assert!(matches!(
+        store.cancel(JobId::new(), "").await.unwrap(),
+        CancelOutcome::NotFound
+    ));
 }
 
 async fn list_is_newest_first_with_cursor_pages(store: Store) {
@@ -183,15 +308,32 @@ async fn list_is_newest_first_with_cursor_pages(store: Store) {
         ids.push(job.id);
     }
     store.insert_job(&new_job("beta", None)).await.unwrap();
-    let filter = JobFilter { team: Some(TeamId::parse_field("alpha").unwrap()), ..Default::default() };
+    let filter = JobFilter {
+        team: Some(TeamId::parse_field("alpha").unwrap()),
+        ..Default::default()
+    };
     let first = store.list_jobs(&filter, 2, None).await.unwrap();
     let second = store.list_jobs(&filter, 2, first.next).await.unwrap();
     let third = store.list_jobs(&filter, 2, second.next).await.unwrap();
-    let listed: Vec<JobId> = [first.jobs, second.jobs, third.jobs].concat().iter().map(|j| j.id).collect();
+    let listed: Vec<JobId> = [first.jobs, second.jobs, third.jobs]
+        .concat()
+        .iter()
+        .map(|j| j.id)
+        .collect();
     ids.reverse();
     assert_eq!(listed, ids);
     assert!(third.next.is_none());
-    let cancelled = store.list_jobs(&JobFilter { states: vec![JobState::Cancelled], ..filter.clone() }, 10, None).await.unwrap();
+    let cancelled = store
+        .list_jobs(
+            &JobFilter {
+                states: vec![JobState::Cancelled],
+                ..filter.clone()
+            },
+            10,
+            None,
+        )
+        .await
+        .unwrap();
     assert!(cancelled.jobs.is_empty());
     let _ = TempDir::new();
 }
@@ -201,12 +343,25 @@ async fn queue_figures_and_reconcile_candidates(store: Store) {
     store.insert_job(&queued).await.unwrap();
     let running = new_job("beta", None);
     store.insert_job(&running).await.unwrap();
-    store.start_attempt(running.id, &LeaseToken::new(), "w").await.unwrap().unwrap();
+    store
+        .start_attempt(running.id, &LeaseToken::new(), "w")
+        .await
+        .unwrap()
+        .unwrap();
     let all = store.queue_figures(None, 0).await.unwrap();
     assert_eq!((all.processing, all.finished_since), (1, 0));
     assert!(all.oldest_queued.is_some());
-    let beta = store.queue_figures(Some(&TeamId::parse_field("beta").unwrap()), 0).await.unwrap();
+    let beta = store
+        .queue_figures(Some(&TeamId::parse_field("beta").unwrap()), 0)
+        .await
+        .unwrap();
     assert_eq!((beta.oldest_queued, beta.processing), (None, 1));
-    let candidates = store.queued_before(specdoc_core::now_millis() + 1, 10).await.unwrap();
-    assert_eq!(candidates.iter().map(|j| j.id).collect::<Vec<_>>(), vec![queued.id]);
+    let candidates = store
+        .queued_before(specdoc_core::now_millis() + 1, 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        candidates.iter().map(|j| j.id).collect::<Vec<_>>(),
+        vec![queued.id]
+    );
 }

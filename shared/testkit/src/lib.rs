@@ -36,7 +36,9 @@ pub async fn fresh_postgres_url() -> String {
         .execute(&mut conn)
         .await
         .expect("create test database");
-    let base = admin.rsplit_once('/').map_or(admin.as_str(), |(base, _)| base);
+    let base = admin
+        .rsplit_once('/')
+        .map_or(admin.as_str(), |(base, _)| base);
     format!("{base}/{name}")
 }
 
@@ -46,7 +48,8 @@ pub struct TempDir(PathBuf);
 impl TempDir {
     /// A new empty directory under the system temp dir.
     pub fn new() -> Self {
-        let path = std::env::temp_dir().join(format!("specdoc-test-{}", uuid::Uuid::new_v4().simple()));
+        let path =
+            std::env::temp_dir().join(format!("specdoc-test-{}", uuid::Uuid::new_v4().simple()));
         std::fs::create_dir_all(&path).expect("create temp dir");
         Self(path)
     }
@@ -83,4 +86,135 @@ pub fn repo_root() -> PathBuf {
 pub fn example(name: &str) -> Vec<u8> {
     let path = repo_root().join("examples").join(name);
     std::fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+/// A free TCP port on 127.0.0.1 (bound and released; fine for tests on one machine).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A binary of this workspace, built by `cargo build --workspace --bins` (the `just test`
+/// recipe and `.ci/run` build them before the tests).
+pub fn binary(name: &str) -> PathBuf {
+    // Test executables live in target/<profile>/deps; binaries one level up.
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .unwrap()
+        .to_path_buf();
+    let path = dir.join(name);
+    assert!(
+        path.is_file(),
+        "{} is missing: run `cargo build --workspace --bins` first",
+        path.display()
+    );
+    path
+}
+
+/// A child process killed (SIGKILL) when the value drops, so a failing test leaves nothing
+/// running.
+pub struct ChildGuard(pub std::process::Child);
+
+impl ChildGuard {
+    /// Sends a signal by name (`TERM`, `KILL`, `STOP`, `CONT`) with the `kill` command.
+    pub fn signal(&self, signal: &str) {
+        let status = std::process::Command::new("kill")
+            .arg(format!("-{signal}"))
+            .arg(self.0.id().to_string())
+            .status()
+            .unwrap();
+        assert!(status.success(), "kill -{signal} failed");
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A private `redis-server` without persistence on a port of its own, for tests that stop and
+/// restart Redis.
+pub struct RedisServer {
+    /// Its port.
+    pub port: u16,
+    child: Option<ChildGuard>,
+}
+
+impl RedisServer {
+    /// Starts one on a free port and waits until it accepts connections.
+    pub fn start() -> Self {
+        let mut server = Self {
+            port: free_port(),
+            child: None,
+        };
+        server.restart();
+        server
+    }
+
+    /// Its URL.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Kills it (SIGKILL: a crash, not a clean shutdown).
+    pub fn kill(&mut self) {
+        self.child = None;
+    }
+
+    /// Starts it again on the same port, empty.
+    pub fn restart(&mut self) {
+        let child = std::process::Command::new("redis-server")
+            .args([
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                &self.port.to_string(),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("tests need redis-server on PATH");
+        self.child = Some(ChildGuard(child));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "redis-server did not start"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+}
+
+/// Every operation of a spec as ("GET", "/pets/{petId}"), read straight from its `paths`
+/// (JSON or YAML), independently of the docs engine, so tests can check the engine's output.
+pub fn operations_of(spec: &[u8]) -> Vec<(String, String)> {
+    const METHODS: [&str; 8] = [
+        "get", "put", "post", "delete", "options", "head", "patch", "trace",
+    ];
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_slice(spec).expect("spec parses as YAML");
+    let mut operations = Vec::new();
+    if let Some(paths) = doc.get("paths").and_then(|p| p.as_mapping()) {
+        for (path, item) in paths {
+            let (Some(path), Some(item)) = (path.as_str(), item.as_mapping()) else {
+                continue;
+            };
+            for (method, _) in item {
+                if let Some(method) = method.as_str().filter(|m| METHODS.contains(m)) {
+                    operations.push((method.to_uppercase(), path.to_owned()));
+                }
+            }
+        }
+    }
+    operations
 }

@@ -1,0 +1,174 @@
+//! End to end with the three service binaries as separate processes, on Postgres and Redis:
+//! submit the bundled petstore, watch every step, and check the documents.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use specdoc_proto::job::v1 as job_pb;
+use specdoc_proto::scheduler::v1::SubmitJobRequest;
+use specdoc_proto::scheduler::v1::scheduler_service_client::SchedulerServiceClient;
+use specdoc_proto::tracker::v1::tracker_service_client::TrackerServiceClient;
+use specdoc_proto::tracker::v1::{GetJobResultRequest, WatchJobRequest};
+use specdoc_testkit::{ChildGuard, binary, free_port};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+use tokio_stream::StreamExt;
+use tonic::transport::Channel;
+use tonic_health::pb::health_check_response::ServingStatus;
+use tonic_health::pb::health_client::HealthClient;
+
+fn spawn_service(name: &str, database_url: &str, prefix: &str, port: u16) -> ChildGuard {
+    let child = Command::new(binary(name))
+        .env("DATABASE_URL", database_url)
+        .env("REDIS_URL", specdoc_testkit::redis_url())
+        .env("REDIS_PREFIX", prefix)
+        .env("LISTEN", format!("127.0.0.1:{port}"))
+        .env("HTTP_LISTEN", format!("127.0.0.1:{}", free_port()))
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    ChildGuard(child)
+}
+
+/// Connects once the process listens and reports SERVING, within a deadline.
+async fn serving_channel(port: u16) -> Channel {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let endpoint = Channel::from_shared(format!("http://127.0.0.1:{port}")).unwrap();
+    loop {
+        if let Ok(channel) = endpoint.connect().await {
+            let mut health = HealthClient::new(channel.clone());
+            let request = tonic_health::pb::HealthCheckRequest {
+                service: String::new(),
+            };
+            if let Ok(mut watch) = health.watch(request).await.map(tonic::Response::into_inner) {
+                while let Ok(Some(Ok(reply))) =
+                    tokio::time::timeout_at(deadline, watch.next()).await
+                {
+                    if reply.status == ServingStatus::Serving as i32 {
+                        return channel;
+                    }
+                }
+            }
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "service on port {port} never served"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn petstore_through_scheduler_worker_and_tracker_processes() {
+    let database_url = specdoc_testkit::fresh_postgres_url().await;
+    let prefix = specdoc_testkit::unique_prefix();
+    let (scheduler_port, worker_port, tracker_port) = (free_port(), free_port(), free_port());
+    let _scheduler = spawn_service("specdoc-scheduler", &database_url, &prefix, scheduler_port);
+    let _worker = spawn_service("specdoc-worker", &database_url, &prefix, worker_port);
+    let _tracker = spawn_service("specdoc-tracker", &database_url, &prefix, tracker_port);
+    let mut scheduler = SchedulerServiceClient::new(serving_channel(scheduler_port).await);
+    let mut tracker = TrackerServiceClient::new(serving_channel(tracker_port).await);
+    serving_channel(worker_port).await;
+
+    let spec = specdoc_testkit::example("petstore.yaml");
+    let submitted = scheduler
+        .submit_job(SubmitJobRequest {
+            team_id: "demo".into(),
+            service_name: "petstore".into(),
+            job_type: job_pb::JobType::Documentation as i32,
+            spec: spec.clone(),
+            output_formats: vec![
+                job_pb::OutputFormat::Markdown as i32,
+                job_pb::OutputFormat::Html as i32,
+            ],
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner();
+
+    let mut stream = tracker
+        .watch_job(WatchJobRequest {
+            job_id: submitted.job_id.clone(),
+            after_seq: 0,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut events = Vec::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+    while let Some(item) = tokio::time::timeout_at(deadline, stream.next())
+        .await
+        .expect("the job ends within 60s")
+    {
+        events.push(item.unwrap().event.unwrap());
+    }
+    assert_events_tell_the_whole_story(&events);
+
+    let result = tracker
+        .get_job_result(GetJobResultRequest {
+            job_id: submitted.job_id,
+            formats: Vec::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        result.job.as_ref().unwrap().state,
+        job_pb::JobState::Completed as i32
+    );
+    assert!(result.quality.is_some());
+    let markdown = document(&result.documents, job_pb::OutputFormat::Markdown);
+    let html = document(&result.documents, job_pb::OutputFormat::Html);
+    let operations = specdoc_testkit::operations_of(&spec);
+    assert_eq!(operations.len(), 8);
+    for (method, path) in operations {
+        assert!(
+            markdown.contains(&format!("{method} {path}")),
+            "markdown lacks {method} {path}"
+        );
+        assert!(
+            html.contains(&format!("data-op=\"{method} {path}\"")),
+            "html lacks {method} {path}"
+        );
+    }
+}
+
+fn document(documents: &[job_pb::Document], format: job_pb::OutputFormat) -> String {
+    let doc = documents
+        .iter()
+        .find(|d| d.format == format as i32)
+        .expect("document present");
+    String::from_utf8(doc.content.clone()).unwrap()
+}
+
+/// Events are numbered 1..=n without gap, walk the five steps in order, and end COMPLETED.
+pub fn assert_events_tell_the_whole_story(events: &[job_pb::JobEvent]) {
+    let seqs: Vec<u64> = events.iter().map(|e| e.seq).collect();
+    assert_eq!(
+        seqs,
+        (1..=events.len() as u64).collect::<Vec<_>>(),
+        "gap-free, in order"
+    );
+    assert_eq!(
+        events.last().unwrap().state,
+        job_pb::JobState::Completed as i32
+    );
+    let steps: Vec<i32> = events
+        .iter()
+        .filter(|e| {
+            e.status == job_pb::StepStatus::Started as i32 && e.step != job_pb::Step::Job as i32
+        })
+        .map(|e| e.step)
+        .collect();
+    use job_pb::Step::*;
+    assert_eq!(
+        steps,
+        vec![
+            Parse as i32,
+            Generate as i32,
+            Format as i32,
+            Score as i32,
+            Store as i32
+        ]
+    );
+}
