@@ -1,0 +1,53 @@
+# specdoc's recipes. `just` lists them. New here? `./dev demo`, then `./dev test`.
+
+set shell := ["bash", "-euo", "pipefail", "-c"]
+
+buf := ".tools/node_modules/.bin/buf"
+
+# List the recipes.
+default:
+    @just --list
+
+# Build every binary (specdoc, specdoc-scheduler, specdoc-worker, specdoc-tracker).
+build:
+    cargo build --workspace --bins
+
+# Run the system and document the bundled petstore spec end to end; documents land in ./demo-output.
+demo: build
+    #!/usr/bin/env bash
+    set -euo pipefail
+    scripts/ensure.sh redis-server
+    specdoc=./target/debug/specdoc
+    $specdoc up --data-dir .specdoc & up=$!
+    trap 'kill $up 2>/dev/null; wait $up 2>/dev/null || true' EXIT
+    for _ in $(seq 100); do $specdoc queue >/dev/null 2>&1 && break; sleep 0.2; done
+    $specdoc submit examples/petstore.yaml --team-id demo --service-name petstore --format markdown,html --watch | tee .specdoc/demo.log
+    job=$(head -n1 .specdoc/demo.log | cut -d' ' -f2)
+    $specdoc result "$job" --out demo-output
+    echo "open demo-output/petstore.html in a browser, or read demo-output/petstore.md"
+
+# Run scheduler, worker and tracker in one process (Ctrl-C stops it).
+up *ARGS:
+    cargo run -p specdoc-cli -- up {{ARGS}}
+
+# Run the whole test suite: formatting, lints, buf, and every test against real Redis, Postgres and SQLite.
+test:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    eval "$(scripts/ensure.sh redis postgres buf)"
+    just lint
+    cargo build --workspace --bins
+    cargo test --workspace --no-fail-fast
+
+# Formatting and lints: rustfmt, clippy -D warnings, buf lint and buf format.
+lint:
+    scripts/ensure.sh buf
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+    {{buf}} lint
+    {{buf}} format --diff --exit-code
+
+# Format Rust and proto sources.
+fmt:
+    cargo fmt --all
+    {{buf}} format -w
