@@ -29,6 +29,14 @@ pub struct UpArgs {
     /// Redis URL; unset means the local default or a private redis-server.
     #[arg(long, env = "REDIS_URL", hide_env_values = true)]
     pub redis_url: Option<String>,
+    /// The local Redis tried when REDIS_URL is unset (tests point it elsewhere).
+    #[arg(
+        long,
+        env = "SPECDOC_LOCAL_REDIS",
+        default_value = "redis://127.0.0.1:6379",
+        hide = true
+    )]
+    pub local_redis: String,
     /// Prefix of every Redis key.
     #[arg(long, env = "REDIS_PREFIX", default_value = "specdoc")]
     pub redis_prefix: String,
@@ -48,7 +56,8 @@ pub async fn run(args: UpArgs) -> Result<ExitCode> {
         .data_dir
         .canonicalize()
         .unwrap_or_else(|_| args.data_dir.clone());
-    let (redis_url, mut redis_child) = resolve_redis(args.redis_url.clone(), &data_dir).await?;
+    let (redis_url, mut redis_child) =
+        resolve_redis(args.redis_url.clone(), &args.local_redis, &data_dir).await?;
     let outcome = serve(&args, &data_dir, &redis_url).await;
     if let Some(child) = redis_child.as_mut() {
         stop_redis(&redis_url, child).await;
@@ -134,18 +143,18 @@ async fn serve(args: &UpArgs, data_dir: &Path, redis_url: &str) -> Result<()> {
 /// Picks the Redis to use, starting a private one when needed.
 async fn resolve_redis(
     configured: Option<String>,
+    local: &str,
     data_dir: &Path,
 ) -> Result<(String, Option<Child>)> {
-    if let Some(url) = configured {
+    if let Some(url) = configured.filter(|url| !url.is_empty()) {
         return Ok((url, None));
     }
-    let local = "redis://127.0.0.1:6379".to_owned();
-    if answers(&local).await {
-        return Ok((local, None));
+    if answers(local).await {
+        return Ok((local.to_owned(), None));
     }
     let Some(binary) = which("redis-server") else {
         bail!(
-            "no Redis is reachable: REDIS_URL is unset, nothing answers on 127.0.0.1:6379, and \
+            "no Redis is reachable: REDIS_URL is unset, nothing answers at {local}, and \
              `redis-server` is not on PATH.\nInstall Redis (Debian/Ubuntu: `sudo apt-get install redis-server`; \
              macOS: `brew install redis`) or set REDIS_URL to a running server."
         );

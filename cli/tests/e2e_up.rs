@@ -110,3 +110,97 @@ fn up_then_submit_watch_and_fetch_the_documents() {
     assert_eq!(code, 1, "cancelling a finished job fails");
     assert!(err.contains("already finished"), "{err}");
 }
+
+/// `specdoc up` with REDIS_URL unset and no Redis at the local address.
+fn up_without_redis(data: &TempDir, path: &str, port: u16) -> Command {
+    let mut command = Command::new(binary("specdoc"));
+    command
+        .args([
+            "up",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--http-listen",
+            &format!("127.0.0.1:{}", free_port()),
+        ])
+        .arg("--data-dir")
+        .arg(data.path())
+        .env_remove("REDIS_URL")
+        .env(
+            "SPECDOC_LOCAL_REDIS",
+            format!("redis://127.0.0.1:{}", free_port()),
+        )
+        .env("PATH", path)
+        .env("RUST_LOG", "warn");
+    command
+}
+
+#[test]
+fn up_starts_a_private_append_only_redis_and_stops_it_on_exit() {
+    let data = TempDir::new();
+    let port = free_port();
+    let path = std::env::var("PATH").unwrap();
+    let up = ChildGuard(
+        up_without_redis(&data, &path, port)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while specdoc(port, &["queue"]).0 != 0 {
+        assert!(Instant::now() < deadline, "specdoc up never answered");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let redis_dir = data.path().join("redis");
+    assert!(
+        redis_dir.join("appendonlydir").is_dir(),
+        "the private Redis keeps an append-only file in the data dir"
+    );
+    let (code, out, err) = specdoc(
+        port,
+        &[
+            "submit",
+            "examples/petstore.yaml",
+            "--team-id",
+            "demo",
+            "--service-name",
+            "petstore",
+            "--type",
+            "quality-score",
+            "--watch",
+        ],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+
+    up.signal("TERM");
+    let mut up = up;
+    let status = up.0.wait().unwrap();
+    assert!(
+        status.success(),
+        "specdoc up exits cleanly on SIGTERM: {status}"
+    );
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(up.0.stderr.as_mut().unwrap(), &mut stderr).unwrap();
+    let redis_port: u16 = stderr
+        .split("private redis-server on 127.0.0.1:")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|p| p.parse().ok())
+        .unwrap_or_else(|| panic!("no private redis announced in\n{stderr}"));
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", redis_port)).is_err(),
+        "the private redis-server stopped with specdoc up"
+    );
+}
+
+#[test]
+fn up_without_redis_server_says_how_to_install_it() {
+    let data = TempDir::new();
+    let output = up_without_redis(&data, "/nonexistent", free_port())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("redis-server` is not on PATH"), "{stderr}");
+    assert!(stderr.contains("apt-get install redis-server"), "{stderr}");
+}

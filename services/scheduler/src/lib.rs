@@ -36,7 +36,7 @@ impl Default for Config {
             max_spec_bytes: limits.max_bytes,
             max_attempts: 3,
             limits,
-            reconcile_interval: Duration::from_secs(10),
+            reconcile_interval: Duration::from_secs(5),
             reconcile_grace: Duration::from_secs(10),
         }
     }

@@ -265,3 +265,70 @@ async fn health_is_not_serving_while_redis_is_down_and_recovers() {
         ServingStatus::Serving as i32
     );
 }
+
+#[tokio::test]
+async fn an_expired_lease_is_reaped_and_the_job_dispatched_again() {
+    let dir = TempDir::new();
+    let store = Store::connect(&specdoc_testkit::sqlite_url(&dir))
+        .await
+        .unwrap();
+    let queue = Queue::connect(
+        &specdoc_testkit::redis_url(),
+        &specdoc_testkit::unique_prefix(),
+    )
+    .await
+    .unwrap();
+    let api = SchedulerApi::new(store.clone(), queue.clone(), Config::default());
+    let submitted = api
+        .submit(request(&specdoc_testkit::example("petstore.yaml")), None)
+        .await
+        .unwrap();
+    let id: specdoc_core::JobId = submitted.job_id.parse().unwrap();
+
+    // A worker leases the job, starts it, and dies: its lease is already past its deadline.
+    let leased = queue.dequeue(Duration::ZERO).await.unwrap().unwrap();
+    store
+        .start_attempt(id, &leased.lease, "doomed")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        api.reconcile_once().await.unwrap(),
+        0,
+        "a leased job is not dispatched twice"
+    );
+
+    assert_eq!(api.reap_expired_leases().await.unwrap(), 1);
+    let job = store.get_job(id).await.unwrap().unwrap();
+    assert_eq!(
+        (job.state, job.attempt),
+        (specdoc_core::JobState::Queued, 1)
+    );
+    assert!(job.error.unwrap().starts_with("lease expired"));
+    let again = queue
+        .dequeue(Duration::from_secs(30))
+        .await
+        .unwrap()
+        .expect("dispatched again");
+    assert_eq!(again.job_id, id);
+    // The dead worker's lease no longer guards anything.
+    let step = specdoc_core::NewEvent::step(
+        specdoc_core::Step::Parse,
+        specdoc_core::StepStatus::Started,
+        5,
+        "zombie",
+    );
+    assert!(
+        store
+            .record_step(id, &leased.lease, &step)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        !queue
+            .renew(id, &leased.lease, Duration::from_secs(5))
+            .await
+            .unwrap()
+    );
+}

@@ -48,7 +48,7 @@ impl Default for Config {
             worker_id: default_worker_id(),
             max_concurrent_jobs: 4,
             job_timeout: Duration::from_secs(300),
-            lease: Duration::from_secs(30),
+            lease: Duration::from_secs(20),
             grace: Duration::from_secs(25),
             limits: specdoc_docs::Limits::default(),
         }

@@ -19,7 +19,7 @@ struct Args {
     #[arg(long, env = "JOB_TIMEOUT", default_value_t = 300)]
     job_timeout: u64,
     /// Seconds of a lease; renewed every third of it.
-    #[arg(long, env = "LEASE_SECONDS", default_value_t = 30)]
+    #[arg(long, env = "LEASE_SECONDS", default_value_t = 20)]
     lease_seconds: u64,
     /// Seconds in-flight jobs get to finish on shutdown.
     #[arg(long, env = "SHUTDOWN_GRACE", default_value_t = 25)]

@@ -89,6 +89,24 @@ return 1
     )
 });
 
+static RECLAIM: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+-- KEYS: leases, lease-tokens.  ARGV: prefix, now, limit
+-- Takes expired leases away from their (dead or stalled) holders; returns id, token pairs.
+local out = {}
+for _, id in ipairs(redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, ARGV[3])) do
+  table.insert(out, id)
+  table.insert(out, redis.call('HGET', KEYS[2], id) or '')
+  redis.call('ZREM', KEYS[1], id)
+  redis.call('HDEL', KEYS[2], id)
+  redis.call('DEL', ARGV[1] .. ':env:' .. id)
+end
+return out
+",
+    )
+});
+
 static REMOVE_QUEUED: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -238,6 +256,29 @@ impl Queue {
             .invoke_async(&mut conn)
             .await?;
         Ok(acked == 1)
+    }
+
+    /// Takes up to `limit` expired leases from their holders and returns (job, token) pairs.
+    /// The caller ends those attempts in the database and dispatches the jobs again; a holder
+    /// that wakes up finds its lease gone and its guarded writes refused.
+    pub async fn reclaim_expired(&self, limit: u32) -> Result<Vec<(JobId, LeaseToken)>> {
+        let mut conn = self.conn.clone();
+        let flat: Vec<String> = RECLAIM
+            .key(self.keys.leases())
+            .key(self.keys.lease_tokens())
+            .arg(self.keys.prefix())
+            .arg(now_millis())
+            .arg(limit)
+            .invoke_async(&mut conn)
+            .await?;
+        let mut reclaimed = Vec::with_capacity(flat.len() / 2);
+        for pair in flat.chunks_exact(2) {
+            let id = pair[0]
+                .parse()
+                .map_err(|_| Error::BadJobId(pair[0].clone()))?;
+            reclaimed.push((id, LeaseToken(pair[1].clone())));
+        }
+        Ok(reclaimed)
     }
 
     /// Takes a queued job out of dispatch (it was cancelled). True when it was queued.

@@ -89,6 +89,9 @@ impl GrpcHost {
         stop: CancellationToken,
     ) -> Result<(), HostError> {
         let (reporter, health) = tonic_health::server::health_reporter();
+        // Every name is known (NOT_SERVING) before the first call can arrive, so a probe never
+        // sees "service not registered" while the first dependency check runs.
+        set_status(&reporter, &self.names, ServingStatus::NotServing).await;
         crate::tasks::spawn(
             "health-probe",
             stop.clone(),
@@ -153,12 +156,18 @@ async fn probe_health(
             } else {
                 ServingStatus::NotServing
             };
-            reporter.set_service_status("", status).await;
-            for name in &names {
-                reporter.set_service_status(*name, status).await;
-            }
+            set_status(&reporter, &names, status).await;
             last = Some(serving);
         }
         tokio::time::sleep(HEALTH_PROBE_INTERVAL).await;
     }
+}
+
+/// Sets every hosted service's status, then the overall one (""), so a watcher of the overall
+/// status that sees a change can rely on the per-service statuses already showing it.
+async fn set_status(reporter: &HealthReporter, names: &[&'static str], status: ServingStatus) {
+    for name in names {
+        reporter.set_service_status(*name, status).await;
+    }
+    reporter.set_service_status("", status).await;
 }
