@@ -18,7 +18,7 @@ demo: build
     set -euo pipefail
     scripts/ensure.sh redis-server
     specdoc=./target/debug/specdoc
-    $specdoc up --data-dir .specdoc & up=$!
+    RUST_LOG="${RUST_LOG:-warn}" $specdoc up --data-dir .specdoc & up=$!
     trap 'kill $up 2>/dev/null; wait $up 2>/dev/null || true' EXIT
     for _ in $(seq 100); do $specdoc queue >/dev/null 2>&1 && break; sleep 0.2; done
     $specdoc submit examples/petstore.yaml --team-id demo --service-name petstore --format markdown,html --watch | tee .specdoc/demo.log

@@ -166,6 +166,7 @@ impl Worker {
             }
         }
         self.draining.store(true, Ordering::SeqCst);
+        while jobs.try_join_next().is_some() {}
         tracing::info!(in_flight = jobs.len(), "worker stopped leasing; draining");
         let drained = tokio::time::timeout(self.config.grace, async {
             while jobs.join_next().await.is_some() {}
