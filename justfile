@@ -4,6 +4,9 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 
 buf := ".tools/node_modules/.bin/buf"
 
+import "just/docs.just"
+import "just/score.just"
+
 # List the recipes.
 default:
     @just --list
