@@ -2,69 +2,25 @@
 //! submit the bundled petstore, watch every step, and check the documents.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod common;
+
+use common::{Deployment, serving_channel};
 use specdoc_proto::job::v1 as job_pb;
 use specdoc_proto::scheduler::v1::SubmitJobRequest;
 use specdoc_proto::scheduler::v1::scheduler_service_client::SchedulerServiceClient;
 use specdoc_proto::tracker::v1::tracker_service_client::TrackerServiceClient;
 use specdoc_proto::tracker::v1::{GetJobResultRequest, WatchJobRequest};
-use specdoc_testkit::{ChildGuard, binary, free_port};
-use std::process::{Command, Stdio};
+use specdoc_testkit::free_port;
 use std::time::Duration;
 use tokio_stream::StreamExt;
-use tonic::transport::Channel;
-use tonic_health::pb::health_check_response::ServingStatus;
-use tonic_health::pb::health_client::HealthClient;
-
-fn spawn_service(name: &str, database_url: &str, prefix: &str, port: u16) -> ChildGuard {
-    let child = Command::new(binary(name))
-        .env("DATABASE_URL", database_url)
-        .env("REDIS_URL", specdoc_testkit::redis_url())
-        .env("REDIS_PREFIX", prefix)
-        .env("LISTEN", format!("127.0.0.1:{port}"))
-        .env("HTTP_LISTEN", format!("127.0.0.1:{}", free_port()))
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    ChildGuard(child)
-}
-
-/// Connects once the process listens and reports SERVING, within a deadline.
-async fn serving_channel(port: u16) -> Channel {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    let endpoint = Channel::from_shared(format!("http://127.0.0.1:{port}")).unwrap();
-    loop {
-        if let Ok(channel) = endpoint.connect().await {
-            let mut health = HealthClient::new(channel.clone());
-            let request = tonic_health::pb::HealthCheckRequest {
-                service: String::new(),
-            };
-            if let Ok(mut watch) = health.watch(request).await.map(tonic::Response::into_inner) {
-                while let Ok(Some(Ok(reply))) =
-                    tokio::time::timeout_at(deadline, watch.next()).await
-                {
-                    if reply.status == ServingStatus::Serving as i32 {
-                        return channel;
-                    }
-                }
-            }
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "service on port {port} never served"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 #[tokio::test]
 async fn petstore_through_scheduler_worker_and_tracker_processes() {
-    let database_url = specdoc_testkit::fresh_postgres_url().await;
-    let prefix = specdoc_testkit::unique_prefix();
+    let deployment = Deployment::new().await;
     let (scheduler_port, worker_port, tracker_port) = (free_port(), free_port(), free_port());
-    let _scheduler = spawn_service("specdoc-scheduler", &database_url, &prefix, scheduler_port);
-    let _worker = spawn_service("specdoc-worker", &database_url, &prefix, worker_port);
-    let _tracker = spawn_service("specdoc-tracker", &database_url, &prefix, tracker_port);
+    let _scheduler = deployment.spawn("specdoc-scheduler", scheduler_port, &[]);
+    let _worker = deployment.spawn("specdoc-worker", worker_port, &[]);
+    let _tracker = deployment.spawn("specdoc-tracker", tracker_port, &[]);
     let mut scheduler = SchedulerServiceClient::new(serving_channel(scheduler_port).await);
     let mut tracker = TrackerServiceClient::new(serving_channel(tracker_port).await);
     serving_channel(worker_port).await;

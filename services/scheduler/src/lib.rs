@@ -25,8 +25,14 @@ pub struct Config {
     pub limits: specdoc_docs::Limits,
     /// How often to look for committed jobs Redis lost.
     pub reconcile_interval: Duration,
-    /// How old a QUEUED job must be before the reconciler re-dispatches it.
-    pub reconcile_grace: Duration,
+}
+
+impl Config {
+    /// How old a QUEUED job must be before the reconciler re-dispatches it: long enough that a
+    /// submission still dispatching is not raced (dispatch is idempotent anyway).
+    pub fn reconcile_grace(&self) -> Duration {
+        self.reconcile_interval * 2
+    }
 }
 
 impl Default for Config {
@@ -37,7 +43,6 @@ impl Default for Config {
             max_attempts: 3,
             limits,
             reconcile_interval: Duration::from_secs(5),
-            reconcile_grace: Duration::from_secs(10),
         }
     }
 }

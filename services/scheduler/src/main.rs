@@ -15,6 +15,9 @@ struct Args {
     /// Largest accepted spec, in bytes.
     #[arg(long, env = "MAX_SPEC_BYTES", default_value_t = 32 * 1024 * 1024)]
     max_spec_bytes: usize,
+    /// Milliseconds between passes of the reconciler and lease reaper.
+    #[arg(long, env = "RECONCILE_INTERVAL_MS", default_value_t = 5000)]
+    reconcile_interval_ms: u64,
     /// Attempts a job gets before it fails.
     #[arg(long, env = "MAX_ATTEMPTS", default_value_t = 3)]
     max_attempts: u32,
@@ -30,6 +33,7 @@ async fn main() -> anyhow::Result<()> {
     let mut config = specdoc_scheduler::Config {
         max_spec_bytes: args.max_spec_bytes,
         max_attempts: args.max_attempts,
+        reconcile_interval: Duration::from_millis(args.reconcile_interval_ms.max(100)),
         ..Default::default()
     };
     config.limits.max_bytes = args.max_spec_bytes;

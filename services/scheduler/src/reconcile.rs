@@ -14,13 +14,25 @@ impl SchedulerApi {
     pub async fn reap_expired_leases(&self) -> Result<usize, ApiError> {
         let mut requeued = 0;
         for (id, token) in self.queue.reclaim_expired(1000).await? {
-            let message = "lease expired: the worker stopped renewing it; retrying";
-            if let Some(event) = self
+            // A job whose workers keep dying (a poison pill) ends after its last attempt.
+            let exhausted = self
                 .store
-                .end_attempt(id, &token, JobState::Queued, message)
+                .get_job(id)
                 .await?
-            {
-                tracing::warn!(job_id = %id, "lease expired; job requeued");
+                .is_some_and(|j| j.attempt >= j.max_attempts);
+            let (next, message) = if exhausted {
+                (
+                    JobState::Failed,
+                    "failed: the worker of every attempt stopped (crash, kill or stall)",
+                )
+            } else {
+                (
+                    JobState::Queued,
+                    "lease expired: the worker stopped renewing it; retrying",
+                )
+            };
+            if let Some(event) = self.store.end_attempt(id, &token, next, message).await? {
+                tracing::warn!(job_id = %id, state = %next, "lease expired; attempt ended");
                 if let Some(job) = self.store.get_job(id).await? {
                     let _ = self.queue.publish_event(&job.event_record(&event)).await;
                 }
@@ -44,7 +56,7 @@ impl SchedulerApi {
     /// One pass: re-dispatches QUEUED jobs older than the grace period. Returns how many were
     /// dispatched again.
     pub async fn reconcile_once(&self) -> Result<usize, ApiError> {
-        let grace = i64::try_from(self.config.reconcile_grace.as_millis()).unwrap_or(i64::MAX);
+        let grace = i64::try_from(self.config.reconcile_grace().as_millis()).unwrap_or(i64::MAX);
         let candidates = self.store.queued_before(now_millis() - grace, 1000).await?;
         let mut redispatched = 0;
         for job in candidates {

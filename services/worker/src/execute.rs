@@ -72,6 +72,10 @@ impl Worker {
                 self.ack(leased).await;
                 return;
             }
+            Err(Failure::Interrupted) if self.releasing.load(Ordering::SeqCst) => (
+                JobState::Queued,
+                "released: the worker running it shut down; continuing elsewhere".to_owned(),
+            ),
             Err(Failure::Interrupted) => {
                 // Cancelled (the record already says so) or the lease moved on: nothing to write.
                 tracing::info!(job_id = %id, "job interrupted");
@@ -87,7 +91,7 @@ impl Worker {
                 ),
             ),
             Err(Failure::Transient(message)) if job.attempt < job.max_attempts => (
-                JobState::Queued,
+                JobState::Retrying,
                 format!(
                     "attempt {} of {} failed, retrying: {message}",
                     job.attempt, job.max_attempts
@@ -114,14 +118,37 @@ impl Worker {
             }
         }
         self.ack(leased).await;
-        if next == JobState::Queued
-            && let Err(error) = self
+        let (envelope, team, priority) = (job.envelope(), &job.team, job.priority);
+        let redispatched = match next {
+            JobState::Queued => self
                 .queue
-                .enqueue(&job.envelope(), &job.team, job.priority)
+                .enqueue(&envelope, team, priority)
                 .await
-        {
+                .map(drop),
+            JobState::Retrying => {
+                let delay = self.backoff(job.attempt);
+                tracing::info!(job_id = %id, delay_ms = delay.as_millis() as u64, "retry scheduled");
+                self.queue
+                    .enqueue_delayed(&envelope, team, priority, delay)
+                    .await
+                    .map(drop)
+            }
+            _ => Ok(()),
+        };
+        if let Err(error) = redispatched {
             tracing::warn!(job_id = %id, %error, "re-dispatch failed; the reconciler will retry");
         }
+    }
+
+    /// Exponential backoff with jitter: half of `base * 2^(attempt-1)` (capped) is fixed, the
+    /// other half random, so retries of many jobs failing together spread out.
+    fn backoff(&self, attempt: u32) -> std::time::Duration {
+        let exponential = self
+            .config
+            .retry_base
+            .saturating_mul(1 << attempt.saturating_sub(1).min(20));
+        let capped = exponential.min(self.config.retry_max);
+        capped / 2 + capped.mul_f64(rand::random::<f64>() / 2.0)
     }
 
     fn count(&self, job: &Job, state: &str) {

@@ -40,6 +40,10 @@ pub struct Config {
     pub grace: Duration,
     /// Limits on parsing untrusted specs.
     pub limits: specdoc_docs::Limits,
+    /// Backoff before the first retry; doubles with each attempt.
+    pub retry_base: Duration,
+    /// Longest backoff.
+    pub retry_max: Duration,
 }
 
 impl Default for Config {
@@ -51,6 +55,8 @@ impl Default for Config {
             lease: Duration::from_secs(20),
             grace: Duration::from_secs(25),
             limits: specdoc_docs::Limits::default(),
+            retry_base: Duration::from_secs(1),
+            retry_max: Duration::from_secs(60),
         }
     }
 }
@@ -69,6 +75,8 @@ pub struct Worker {
     /// Cancellation handles of the jobs running now.
     pub(crate) running: Mutex<HashMap<JobId, CancellationToken>>,
     pub(crate) draining: AtomicBool,
+    /// Set when the grace period ran out: interrupted jobs are released, not abandoned.
+    pub(crate) releasing: AtomicBool,
     pub(crate) finished: AtomicU64,
     drain: CancellationToken,
 }
@@ -82,6 +90,7 @@ impl Worker {
             config,
             running: Mutex::new(HashMap::new()),
             draining: AtomicBool::new(false),
+            releasing: AtomicBool::new(false),
             finished: AtomicU64::new(0),
             drain: CancellationToken::new(),
         })
@@ -105,8 +114,7 @@ impl Worker {
     }
 
     /// Leases and runs jobs until `stop` fires or the worker drains, then waits up to the grace
-    /// period for in-flight jobs. Jobs still running after it keep their leases, which expire
-    /// and are reclaimed elsewhere.
+    /// period for in-flight jobs. Jobs still running after it are released back to the queue.
     pub async fn run(self: Arc<Self>, stop: CancellationToken) {
         let signals = stop.child_token();
         specdoc_runtime::tasks::spawn(
@@ -173,11 +181,23 @@ impl Worker {
         })
         .await;
         if drained.is_err() {
+            // Out of time: interrupt what still runs and hand it back to the queue now, so
+            // another worker continues at once instead of after the lease expires.
             tracing::warn!(
                 in_flight = jobs.len(),
-                "grace period over; leaving jobs to lease expiry"
+                "grace period over; releasing the jobs still running"
             );
-            jobs.abort_all();
+            self.releasing.store(true, Ordering::SeqCst);
+            if let Ok(running) = self.running.lock() {
+                running.values().for_each(CancellationToken::cancel);
+            }
+            let released = tokio::time::timeout(Duration::from_secs(5), async {
+                while jobs.join_next().await.is_some() {}
+            })
+            .await;
+            if released.is_err() {
+                jobs.abort_all();
+            }
         }
         signals.cancel();
         if let Err(error) = self.queue.forget_worker(&self.config.worker_id).await {

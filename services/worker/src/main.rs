@@ -24,6 +24,12 @@ struct Args {
     /// Seconds in-flight jobs get to finish on shutdown.
     #[arg(long, env = "SHUTDOWN_GRACE", default_value_t = 25)]
     shutdown_grace: u64,
+    /// Milliseconds of backoff before the first retry of a transient failure; doubles per attempt.
+    #[arg(long, env = "RETRY_BASE_MS", default_value_t = 1000)]
+    retry_base_ms: u64,
+    /// Longest backoff between retries, in milliseconds.
+    #[arg(long, env = "RETRY_MAX_MS", default_value_t = 60_000)]
+    retry_max_ms: u64,
     /// This worker's id; random by default.
     #[arg(long, env = "WORKER_ID")]
     worker_id: Option<String>,
@@ -45,6 +51,8 @@ async fn main() -> anyhow::Result<()> {
         job_timeout: Duration::from_secs(args.job_timeout),
         lease: Duration::from_secs(args.lease_seconds.max(3)),
         grace: Duration::from_secs(args.shutdown_grace),
+        retry_base: Duration::from_millis(args.retry_base_ms),
+        retry_max: Duration::from_millis(args.retry_max_ms),
         ..Default::default()
     };
     let worker = specdoc_worker::Worker::new(store.clone(), queue.clone(), config);

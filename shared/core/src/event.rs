@@ -35,7 +35,7 @@ impl NewEvent {
         let status = match state {
             JobState::Completed => StepStatus::Succeeded,
             JobState::Failed => StepStatus::Failed,
-            JobState::Cancelled => StepStatus::Failed,
+            JobState::Cancelled | JobState::Retrying => StepStatus::Failed,
             _ => StepStatus::Started,
         };
         Self {

@@ -32,11 +32,34 @@ return {redis.call('LLEN', KEYS[2]), redis.call('SCARD', KEYS[4]), depth, ahead}
     )
 });
 
+static ENQUEUE_DELAYED: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+-- KEYS: env, delayed.  ARGV: member (prio|team|id), envelope, ready-at ms
+if not redis.call('SET', KEYS[1], ARGV[2], 'NX') then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+return 1
+",
+    )
+});
+
 static DEQUEUE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
--- KEYS: leases, lease-tokens.  ARGV: prefix, lease deadline, token
+-- KEYS: leases, lease-tokens, delayed.  ARGV: prefix, lease deadline, token, now
 local prefix = ARGV[1]
+-- Retries whose backoff has passed join the back of their team's list.
+for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[4], 'LIMIT', 0, 100)) do
+  redis.call('ZREM', KEYS[3], member)
+  local prio, team, id = string.match(member, '^([^|]+)|([^|]+)|(.+)$')
+  if id then
+    redis.call('RPUSH', prefix .. ':ready:' .. prio .. ':' .. team, id)
+    if redis.call('SADD', prefix .. ':active:' .. prio, team) == 1 then
+      redis.call('RPUSH', prefix .. ':teams:' .. prio, team)
+    end
+    redis.call('INCR', prefix .. ':depth:' .. prio)
+  end
+end
 for _, prio in ipairs({'high', 'normal', 'low'}) do
   local ring = prefix .. ':teams:' .. prio
   local active = prefix .. ':active:' .. prio
@@ -203,6 +226,33 @@ impl Queue {
         }))
     }
 
+    /// Dispatches a job to retry after `delay` (its backoff). The job waits in the delayed set
+    /// and joins its team's list once the delay has passed. False when the job is already
+    /// queued or leased.
+    pub async fn enqueue_delayed(
+        &self,
+        envelope: &JobEnvelope,
+        team: &TeamId,
+        priority: Priority,
+        delay: Duration,
+    ) -> Result<bool> {
+        let job_id: JobId = envelope
+            .job_id
+            .parse()
+            .map_err(|_| Error::BadJobId(envelope.job_id.clone()))?;
+        let ready_at = now_millis() + i64::try_from(delay.as_millis()).unwrap_or(i64::MAX);
+        let mut conn = self.conn.clone();
+        let added: i64 = ENQUEUE_DELAYED
+            .key(self.keys.envelope(job_id))
+            .key(self.keys.delayed())
+            .arg(format!("{priority}|{team}|{job_id}"))
+            .arg(envelope.encode_to_vec())
+            .arg(ready_at)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(added == 1)
+    }
+
     /// Takes the next job in fair priority order and leases it for `lease`. `None` when nothing
     /// is queued.
     pub async fn dequeue(&self, lease: Duration) -> Result<Option<Leased>> {
@@ -212,9 +262,11 @@ impl Queue {
         let reply: Option<(String, Vec<u8>)> = DEQUEUE
             .key(self.keys.leases())
             .key(self.keys.lease_tokens())
+            .key(self.keys.delayed())
             .arg(self.keys.prefix())
             .arg(deadline)
             .arg(&token.0)
+            .arg(now_millis())
             .invoke_async(&mut conn)
             .await?;
         let Some((id, bytes)) = reply else {

@@ -52,6 +52,11 @@ impl Keys {
         format!("{}:lease-tokens", self.prefix)
     }
 
+    /// `P:delayed`.
+    pub fn delayed(&self) -> String {
+        format!("{}:delayed", self.prefix)
+    }
+
     /// `P:doorbell`.
     pub fn doorbell(&self) -> String {
         format!("{}:doorbell", self.prefix)

@@ -17,6 +17,7 @@
 //! | `P:depth:{prio}` | string (int) | enqueue (INCR), dequeue (DECR) | queued jobs at that priority |
 //! | `P:leases` | sorted set | dequeue, renew, ack | job id → lease deadline (ms since epoch) |
 //! | `P:lease-tokens` | hash | dequeue, ack | job id → token of its current lease |
+//! | `P:delayed` | sorted set | worker (retry), dequeue (promotes due entries) | `prio|team|job` → time the retry may start (ms) |
 //! | `P:doorbell` | list | enqueue (LPUSH, trimmed to 64) | wakes idle workers blocked in BLPOP |
 //! | `P:events` | stream | workers, scheduler (XADD, MAXLEN ~) | `queue.v1.EventRecord`s, read once per tracker replica |
 //! | `P:cancel` | pub/sub channel | scheduler | `queue.v1.CancelSignal`s for running jobs |
@@ -24,7 +25,8 @@
 //!
 //! # Atomicity
 //!
-//! Enqueue, dequeue (with lease), renew, ack and release are each one Lua script, so a job is in
+//! Enqueue, delayed enqueue, dequeue (with lease, after promoting due retries), renew, ack,
+//! reclaim and removal are each one Lua script, so a job is in
 //! exactly one of "ready list" or "leased" at any time and the ring, set and depth counters never
 //! drift from the lists. Scripts build per-team keys from the prefix, so they assume a single
 //! Redis (or a cluster where the prefix is a hash tag such as `{specdoc}`).

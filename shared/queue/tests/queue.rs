@@ -178,3 +178,37 @@ async fn events_reach_a_reader_in_order() {
     }
     assert_eq!(seqs, vec![1, 2, 3]);
 }
+
+#[tokio::test]
+async fn a_delayed_retry_waits_for_its_backoff_then_dispatches() {
+    let q = queue().await;
+    let (env, team) = envelope("t", Priority::Normal);
+    assert!(
+        q.enqueue_delayed(&env, &team, Priority::Normal, Duration::from_secs(3600))
+            .await
+            .unwrap()
+    );
+    assert!(
+        q.dequeue(Duration::from_secs(30)).await.unwrap().is_none(),
+        "not before its backoff"
+    );
+    assert!(
+        q.enqueue(&env, &team, Priority::Normal)
+            .await
+            .unwrap()
+            .is_none(),
+        "a waiting retry is not dispatched twice"
+    );
+    let (due, _) = envelope("t", Priority::Normal);
+    assert!(
+        q.enqueue_delayed(&due, &team, Priority::Normal, Duration::ZERO)
+            .await
+            .unwrap()
+    );
+    let leased = q
+        .dequeue(Duration::from_secs(30))
+        .await
+        .unwrap()
+        .expect("a due retry dispatches");
+    assert_eq!(leased.envelope.job_id, due.job_id);
+}

@@ -42,11 +42,11 @@ impl Store {
         })
     }
 
-    /// QUEUED jobs created before `before`, oldest first: candidates for re-dispatch when Redis
-    /// lost them.
+    /// QUEUED or RETRYING jobs created before `before`, oldest first: candidates for
+    /// re-dispatch when Redis lost them.
     pub async fn queued_before(&self, before: UnixMillis, limit: u32) -> Result<Vec<Job>> {
         let rows = rows::query(format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'queued' AND created_at < $1 ORDER BY created_at LIMIT $2"
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE state IN ('queued', 'retrying') AND created_at < $1 ORDER BY created_at LIMIT $2"
         ))
         .bind(before)
         .bind(i64::from(limit))

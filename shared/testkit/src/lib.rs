@@ -218,3 +218,28 @@ pub fn operations_of(spec: &[u8]) -> Vec<(String, String)> {
     }
     operations
 }
+
+/// A valid OpenAPI 3.0 JSON spec with `operations` operations (each with a parameter, a request
+/// body and responses referring to shared schemas), big enough to make a pipeline step take a
+/// while: about 600 bytes per operation.
+pub fn synthetic_spec(operations: usize) -> Vec<u8> {
+    let mut paths = String::new();
+    for i in 0..operations {
+        if i > 0 {
+            paths.push(',');
+        }
+        paths.push_str(&format!(
+            r##""/items{i}/{{id}}":{{"post":{{"operationId":"op{i}","summary":"Operation {i}","tags":["t{t}"],
+            "parameters":[{{"name":"id","in":"path","required":true,"schema":{{"type":"string"}}}}],
+            "requestBody":{{"content":{{"application/json":{{"schema":{{"$ref":"#/components/schemas/Item"}}}}}}}},
+            "responses":{{"200":{{"description":"ok","content":{{"application/json":{{"schema":{{"$ref":"#/components/schemas/Item"}}}}}}}},
+            "404":{{"description":"missing"}}}}}}}}"##,
+            t = i % 17
+        ));
+    }
+    format!(
+        r##"{{"openapi":"3.0.3","info":{{"title":"Synthetic","version":"1"}},"paths":{{{paths}}},
+        "components":{{"schemas":{{"Item":{{"type":"object","required":["id"],"properties":{{"id":{{"type":"string"}},"n":{{"type":"integer"}}}}}}}}}}}}"##
+    )
+    .into_bytes()
+}
