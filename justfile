@@ -54,3 +54,11 @@ lint:
 fmt:
     cargo fmt --all
     {{buf}} format -w
+
+# The long chaos run: 200 workers killed with SIGKILL mid-job; every job must complete exactly once.
+chaos:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    eval "$(scripts/ensure.sh redis postgres)"
+    cargo build --workspace --bins
+    CHAOS_KILLS=200 cargo test -p specdoc-cli --test reliability workers_killed_mid_job -- --nocapture

@@ -29,9 +29,18 @@ struct Cluster {
 }
 
 async fn cluster(deployment: Deployment) -> Cluster {
+    cluster_with(deployment, &[]).await
+}
+
+async fn cluster_with(deployment: Deployment, scheduler_env: &[(&str, &str)]) -> Cluster {
     let (scheduler_port, tracker_port) = (free_port(), free_port());
+    let scheduler_env: Vec<(&str, &str)> = [FAST_RECONCILE]
+        .iter()
+        .chain(scheduler_env)
+        .copied()
+        .collect();
     let services = vec![
-        deployment.spawn("specdoc-scheduler", scheduler_port, &[FAST_RECONCILE]),
+        deployment.spawn("specdoc-scheduler", scheduler_port, &scheduler_env),
         deployment.spawn("specdoc-tracker", tracker_port, &[]),
     ];
     let scheduler = SchedulerServiceClient::new(serving_channel(scheduler_port).await)
@@ -76,10 +85,17 @@ impl Cluster {
 
 #[tokio::test]
 async fn workers_killed_mid_job_lose_nothing_and_complete_each_job_once() {
-    let mut cluster = cluster(Deployment::new().await).await;
+    // Enough attempts that no job runs out of them however often the kills hit it; running out
+    // is the poison-pill test below.
+    let mut cluster = cluster_with(Deployment::new().await, &[("MAX_ATTEMPTS", "1000")]).await;
     let spec = specdoc_testkit::synthetic_spec(1500);
     let mut ids = Vec::new();
-    for i in 0..24 {
+    // CI kills 20 workers mid-job; `just chaos` sets CHAOS_KILLS=200 for the long run.
+    let kills: u64 = std::env::var("CHAOS_KILLS")
+        .ok()
+        .and_then(|k| k.parse().ok())
+        .unwrap_or(20);
+    for i in 0..kills + 10 {
         let job_type = if i % 3 == 0 {
             job_pb::JobType::QualityScore
         } else {
@@ -93,10 +109,10 @@ async fn workers_killed_mid_job_lose_nothing_and_complete_each_job_once() {
             .await,
         );
     }
-    let worker_env = [("LEASE_SECONDS", "3"), ("MAX_CONCURRENT_JOBS", "4")];
+    let worker_env = [("LEASE_SECONDS", "2"), ("MAX_CONCURRENT_JOBS", "4")];
     // Kill a worker each time it is in the middle of a job, at varying points of the pipeline.
     let mut held_by_killed = std::collections::BTreeSet::new();
-    for round in 0..6u64 {
+    for round in 0..kills {
         let mut processing = cluster
             .tracker
             .watch_jobs(WatchJobsRequest {
@@ -115,7 +131,7 @@ async fn workers_killed_mid_job_lose_nothing_and_complete_each_job_once() {
             .unwrap()
             .unwrap();
         // A different moment each round: right at the start, or after some steps ran.
-        tokio::time::sleep(Duration::from_millis(75 * round)).await;
+        tokio::time::sleep(Duration::from_millis(37 * (round % 9))).await;
         worker.signal("KILL");
         drop(worker);
         // What the dead worker held is still PROCESSING until its lease expires.
@@ -140,7 +156,7 @@ async fn workers_killed_mid_job_lose_nothing_and_complete_each_job_once() {
         cluster.assert_completed_once(id).await;
     }
     assert!(
-        held_by_killed.len() >= 6,
+        held_by_killed.len() as u64 >= kills.min(20) / 2,
         "the kills interrupted running jobs: {held_by_killed:?}"
     );
     for id in &held_by_killed {
@@ -413,4 +429,38 @@ async fn sigterm_drains_then_releases_what_is_left_to_another_worker_at_once() {
     );
     let record = cluster.assert_completed_once(&slow).await;
     assert_eq!(record.attempt, 2);
+}
+
+#[tokio::test]
+async fn a_job_whose_workers_always_die_fails_after_max_attempts_with_its_history() {
+    let mut cluster = cluster_with(Deployment::new().await, &[("MAX_ATTEMPTS", "2")]).await;
+    let id = submit(
+        &mut cluster.scheduler,
+        submit_request(
+            "poison",
+            specdoc_testkit::synthetic_spec(6000),
+            job_pb::JobType::Documentation,
+        ),
+    )
+    .await;
+    for attempt in 1..=2 {
+        let worker = cluster.worker(&[("LEASE_SECONDS", "2")]).await;
+        first_event(&mut cluster.tracker, &id, Duration::from_secs(30), |e| {
+            e.attempt == attempt && e.step == job_pb::Step::Parse as i32
+        })
+        .await;
+        worker.signal("KILL");
+    }
+    let events = events_until_end(&mut cluster.tracker, &id, 0, Duration::from_secs(30)).await;
+    let last = events.last().unwrap();
+    assert_eq!(last.state, job_pb::JobState::Failed as i32);
+    assert!(last.message.contains("every attempt"), "{}", last.message);
+    let starts = events
+        .iter()
+        .filter(|e| {
+            e.state == job_pb::JobState::Processing as i32 && e.step == job_pb::Step::Job as i32
+        })
+        .count();
+    assert_eq!(starts, 2, "both attempts are in the history");
+    assert_eq!(job(&mut cluster.tracker, &id).await.attempt, 2);
 }
