@@ -62,3 +62,7 @@ chaos:
     eval "$(scripts/ensure.sh redis postgres)"
     cargo build --workspace --bins
     CHAOS_KILLS=200 cargo test -p specdoc-cli --test reliability workers_killed_mid_job -- --nocapture
+
+# Run the scheduler's periodic tasks only (reaper, re-dispatch, retention), like Celery beat. Needs DATABASE_URL.
+beat:
+    cargo run -p specdoc-scheduler -- --mode beat --listen 127.0.0.1:50061 --http-listen 127.0.0.1:8091

@@ -87,9 +87,9 @@ async fn serve(args: &UpArgs, data_dir: &Path, redis_url: &str) -> Result<()> {
         specdoc_scheduler::Config::default(),
     );
     tasks::spawn(
-        "reconciler",
+        "periodic-tasks",
         stop.clone(),
-        scheduler.clone().run_reconciler(),
+        scheduler.clone().run_periodic_tasks(),
     );
     let fanout = specdoc_tracker::fanout::Fanout::new();
     tasks::spawn(

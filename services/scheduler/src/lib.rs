@@ -4,7 +4,8 @@
 //! supported version), commits the job, its spec and its first event to the database, and only
 //! then dispatches it to Redis: the database is the record, Redis the fast path. If dispatch
 //! fails the job is still accepted; the [`reconcile`] loop re-dispatches committed jobs that
-//! Redis does not hold. `CancelJob` and `GetQueueStatus` complete the API.
+//! Redis does not hold. `CancelJob` and `GetQueueStatus` complete the API. The periodic tasks
+//! (reaping, re-dispatch, retention) run under a leader lock, so any number of replicas is safe.
 
 mod admission;
 mod api;
@@ -23,8 +24,10 @@ pub struct Config {
     pub max_attempts: u32,
     /// Limits on parsing untrusted specs.
     pub limits: specdoc_docs::Limits,
-    /// How often to look for committed jobs Redis lost.
+    /// How often to look for committed jobs Redis lost and expired leases.
     pub reconcile_interval: Duration,
+    /// Days finished jobs are kept; 0 keeps them forever.
+    pub retention_days: u32,
 }
 
 impl Config {
@@ -43,6 +46,7 @@ impl Default for Config {
             max_attempts: 3,
             limits,
             reconcile_interval: Duration::from_secs(5),
+            retention_days: 30,
         }
     }
 }

@@ -21,6 +21,19 @@ struct Args {
     /// Attempts a job gets before it fails.
     #[arg(long, env = "MAX_ATTEMPTS", default_value_t = 3)]
     max_attempts: u32,
+    /// Days finished jobs are kept (0: forever).
+    #[arg(long, env = "RETENTION_DAYS", default_value_t = 30)]
+    retention_days: u32,
+    /// `all`: the API and the periodic tasks; `api`: the API only; `beat`: the periodic tasks only.
+    #[arg(long, env = "SCHEDULER_MODE", value_enum, default_value_t = Mode::All)]
+    mode: Mode,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Mode {
+    All,
+    Api,
+    Beat,
 }
 
 #[tokio::main]
@@ -34,19 +47,28 @@ async fn main() -> anyhow::Result<()> {
         max_spec_bytes: args.max_spec_bytes,
         max_attempts: args.max_attempts,
         reconcile_interval: Duration::from_millis(args.reconcile_interval_ms.max(100)),
+        retention_days: args.retention_days,
         ..Default::default()
     };
     config.limits.max_bytes = args.max_spec_bytes;
     let api = specdoc_scheduler::SchedulerApi::new(store.clone(), queue.clone(), config);
     let stop = specdoc_runtime::shutdown_token();
-    tasks::spawn("reconciler", stop.clone(), api.clone().run_reconciler());
+    if args.mode != Mode::Api {
+        tasks::spawn(
+            "periodic-tasks",
+            stop.clone(),
+            api.clone().run_periodic_tasks(),
+        );
+    }
 
     let dependencies = Dependencies {
         store: Some(store.clone()),
         queue: Some(queue),
     };
     let mut host = GrpcHost::new();
-    host.add_service(api.into_service());
+    if args.mode != Mode::Beat {
+        host.add_service(api.into_service());
+    }
     specdoc_runtime::serve(conns, host, dependencies, axum::Router::new(), stop).await?;
     tokio::time::timeout(Duration::from_secs(5), store.close())
         .await

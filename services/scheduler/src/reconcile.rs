@@ -73,17 +73,62 @@ impl SchedulerApi {
         Ok(redispatched)
     }
 
-    /// Runs [`reconcile_once`](Self::reconcile_once) on its interval until stopped.
-    pub async fn run_reconciler(self) {
+    /// Deletes jobs that finished more than `retention_days` ago, with their events and
+    /// results. Returns how many were deleted.
+    pub async fn apply_retention(&self) -> Result<u64, ApiError> {
+        if self.config.retention_days == 0 {
+            return Ok(0);
+        }
+        let cutoff = now_millis() - i64::from(self.config.retention_days) * 86_400_000;
+        let deleted = self.store.delete_finished_before(cutoff).await?;
+        if deleted > 0 {
+            tracing::info!(
+                deleted,
+                days = self.config.retention_days,
+                "retention removed old jobs"
+            );
+        }
+        Ok(deleted)
+    }
+
+    /// The periodic tasks ("beat"): lease reaping and re-dispatch on every interval, retention
+    /// hourly. Any number of schedulers may run this; a leader lock in Redis makes exactly one
+    /// of them do the work at a time, and another takes over when the leader stops.
+    pub async fn run_periodic_tasks(self) {
+        let holder = format!("scheduler-{}", uuid::Uuid::new_v4().simple());
+        let lock_ttl = self.config.reconcile_interval * 3;
         let mut tick = tokio::time::interval(self.config.reconcile_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_retention: Option<tokio::time::Instant> = None;
+        let mut leading = false;
         loop {
             tick.tick().await;
+            match self.queue.lead(&holder, lock_ttl).await {
+                Ok(now_leading) => {
+                    if now_leading != leading {
+                        tracing::info!(holder = %holder, leading = now_leading, "periodic-task leadership changed");
+                    }
+                    leading = now_leading;
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "cannot reach the leader lock");
+                    leading = false;
+                }
+            }
+            if !leading {
+                continue;
+            }
             if let Err(error) = self.reap_expired_leases().await {
                 tracing::warn!(%error, "lease reaping failed");
             }
             if let Err(error) = self.reconcile_once().await {
                 tracing::warn!(%error, "reconcile pass failed");
+            }
+            if last_retention.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(3600)) {
+                last_retention = Some(tokio::time::Instant::now());
+                if let Err(error) = self.apply_retention().await {
+                    tracing::warn!(%error, "retention failed");
+                }
             }
         }
     }

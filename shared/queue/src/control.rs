@@ -7,6 +7,22 @@ use futures::StreamExt;
 use specdoc_core::{JobId, from_timestamp, now_millis};
 use specdoc_proto::Message;
 use specdoc_proto::queue::v1::{CancelSignal, WorkerHeartbeat};
+use std::sync::LazyLock;
+use std::time::Duration;
+
+static LEAD: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
+-- KEYS: leader.  ARGV: holder, ttl ms.  Take the lock if free, or renew it if ours.
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], ARGV[2])
+  return 1
+end
+return 0
+",
+    )
+});
 
 impl Queue {
     /// Tells whichever worker runs `job` to interrupt it.
@@ -25,6 +41,19 @@ impl Queue {
         let mut pubsub = self.client.get_async_pubsub().await?;
         pubsub.subscribe(self.keys.cancel()).await?;
         Ok(CancelSubscription { pubsub })
+    }
+
+    /// Takes or renews the leader lock for `holder` for `ttl`. True while `holder` leads; a
+    /// holder that stops renewing loses the lock when the ttl runs out.
+    pub async fn lead(&self, holder: &str, ttl: Duration) -> Result<bool> {
+        let mut conn = self.conn.clone();
+        let led: i64 = LEAD
+            .key(self.keys.leader())
+            .arg(holder)
+            .arg(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX))
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(led == 1)
     }
 
     /// Records a worker's heartbeat.

@@ -72,6 +72,11 @@ impl Keys {
         format!("{}:cancel", self.prefix)
     }
 
+    /// `P:leader`.
+    pub fn leader(&self) -> String {
+        format!("{}:leader", self.prefix)
+    }
+
     /// `P:workers`.
     pub fn workers(&self) -> String {
         format!("{}:workers", self.prefix)

@@ -21,6 +21,7 @@
 //! | `P:doorbell` | list | enqueue (LPUSH, trimmed to 64) | wakes idle workers blocked in BLPOP |
 //! | `P:events` | stream | workers, scheduler (XADD, MAXLEN ~) | `queue.v1.EventRecord`s, read once per tracker replica |
 //! | `P:cancel` | pub/sub channel | scheduler | `queue.v1.CancelSignal`s for running jobs |
+//! | `P:leader` | string (PX ttl) | schedulers | id of the scheduler running the periodic tasks; renewed by its holder |
 //! | `P:workers` | hash | workers | worker id → latest `queue.v1.WorkerHeartbeat` |
 //!
 //! # Atomicity

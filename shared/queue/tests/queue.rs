@@ -212,3 +212,22 @@ async fn a_delayed_retry_waits_for_its_backoff_then_dispatches() {
         .expect("a due retry dispatches");
     assert_eq!(leased.envelope.job_id, due.job_id);
 }
+
+#[tokio::test]
+async fn one_leader_at_a_time_and_a_successor_once_the_lock_lapses() {
+    let q = queue().await;
+    let ttl = Duration::from_millis(300);
+    assert!(q.lead("a", ttl).await.unwrap());
+    assert!(
+        !q.lead("b", ttl).await.unwrap(),
+        "b cannot lead while a holds the lock"
+    );
+    assert!(q.lead("a", ttl).await.unwrap(), "a renews");
+    // a stops renewing; b takes over once the ttl has run out.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while !q.lead("b", ttl).await.unwrap() {
+        assert!(tokio::time::Instant::now() < deadline, "b never took over");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(!q.lead("a", ttl).await.unwrap(), "a lost the lock");
+}

@@ -90,3 +90,26 @@ impl Store {
         Ok(counts)
     }
 }
+
+impl Store {
+    /// Deletes jobs that finished before `before`, with their specs, events and results
+    /// (retention). Returns how many jobs were deleted.
+    pub async fn delete_finished_before(&self, before: UnixMillis) -> Result<u64> {
+        // Children first: SQLite only cascades with foreign keys on, which a connection may lack.
+        let mut tx = self.pool.begin().await?;
+        for table in ["job_events", "job_documents", "job_quality", "specs"] {
+            rows::query(format!(
+                "DELETE FROM {table} WHERE job_id IN (SELECT id FROM jobs WHERE finished_at < $1)"
+            ))
+            .bind(before)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let deleted = sqlx::query("DELETE FROM jobs WHERE finished_at < $1")
+            .bind(before)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(deleted.rows_affected())
+    }
+}

@@ -35,6 +35,7 @@ both_backends!(
     cancel_queued_running_and_finished,
     list_is_newest_first_with_cursor_pages,
     queue_figures_and_reconcile_candidates,
+    retention_deletes_only_old_finished_jobs,
 );
 
 fn new_job(team: &str, key: Option<&str>) -> NewJob {
@@ -363,5 +364,38 @@ async fn queue_figures_and_reconcile_candidates(store: Store) {
     assert_eq!(
         candidates.iter().map(|j| j.id).collect::<Vec<_>>(),
         vec![queued.id]
+    );
+}
+
+async fn retention_deletes_only_old_finished_jobs(store: Store) {
+    let finished = new_job("alpha", None);
+    store.insert_job(&finished).await.unwrap();
+    store.cancel(finished.id, "done with it").await.unwrap();
+    let queued = new_job("alpha", None);
+    store.insert_job(&queued).await.unwrap();
+    assert_eq!(
+        store.delete_finished_before(0).await.unwrap(),
+        0,
+        "nothing finished that long ago"
+    );
+    assert_eq!(
+        store
+            .delete_finished_before(specdoc_core::now_millis() + 1)
+            .await
+            .unwrap(),
+        1
+    );
+    assert!(store.get_job(finished.id).await.unwrap().is_none());
+    assert!(
+        store
+            .events_after(finished.id, 0, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.get_spec(finished.id).await.unwrap().is_none());
+    assert!(
+        store.get_job(queued.id).await.unwrap().is_some(),
+        "unfinished jobs stay"
     );
 }
