@@ -186,7 +186,7 @@ async fn submit_commits_then_queues_and_cancel_of_a_queued_job_is_immediate() {
 async fn idempotent_submissions_under_concurrency_make_one_job() {
     let running = start(&specdoc_testkit::redis_url()).await;
     let spec = specdoc_testkit::example("petstore.yaml");
-    let calls = (0..20).map(|_| {
+    let calls = (0..50).map(|_| {
         let mut client = SchedulerServiceClient::new(running.channel.clone());
         let mut req = request(&spec);
         req.idempotency_key = "release-42".into();
