@@ -4,8 +4,10 @@
 //! quality from 0 to 100 ([`score::score`]) and can fill missing prose ([`prose::fill_missing`]).
 //!
 //! Everything is deterministic (same bytes in, same bytes out) and safe on hostile input:
-//! loading is bounded by [`Limits`], `$ref` cycles never loop, nothing remote is fetched, and
-//! every spec-derived string is escaped in HTML. The work is CPU-bound and synchronous; async
+//! loading is bounded by [`Limits`], `$ref` cycles never loop (and nested references to schema
+//! parts cannot multiply without bound), nothing remote is fetched, and in HTML every
+//! spec-derived name, value and URL is escaped while descriptions are rendered as CommonMark and
+//! then cleaned by an allowlist sanitiser. The work is CPU-bound and synchronous; async
 //! callers should run it on a blocking thread.
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 

@@ -4,7 +4,10 @@
 
 use std::time::{Duration, Instant};
 
+mod support;
+
 use specdoc_docs::{Limits, ParseError, html, inspect, markdown, parse, score};
+use support::page::{attributes, tags};
 
 const FAST: Duration = Duration::from_secs(5);
 
@@ -219,78 +222,6 @@ components:
         "<script>alert(15)</script>": {type: string, description: "<img src=x onerror=alert(1)>", example: "</script>"}
 "##;
 
-/// The tags of an HTML page outside our own `<style>` and `<script>` elements.
-fn tags(page: &str) -> Vec<&str> {
-    let mut out = Vec::new();
-    let mut rest = page;
-    while let Some(i) = rest.find('<') {
-        let after = &rest[i..];
-        let end = after.find('>').map_or(after.len(), |e| e + 1);
-        out.push(&after[..end]);
-        rest = &after[end..];
-        for raw in ["<style>", "<script>"] {
-            if out.last() == Some(&raw) {
-                let close = if raw == "<style>" {
-                    "</style>"
-                } else {
-                    "</script>"
-                };
-                let j = rest.find(close).expect("raw text element closes");
-                rest = &rest[j..];
-            }
-        }
-    }
-    out
-}
-
-/// Attribute names (lower case) and raw values of one tag, as a browser would split them.
-fn attributes(tag: &str) -> Vec<(String, String)> {
-    let inner = tag
-        .trim_start_matches('<')
-        .trim_end_matches('>')
-        .trim_end_matches('/');
-    let b = inner.as_bytes();
-    let mut i = b
-        .iter()
-        .position(|c| c.is_ascii_whitespace())
-        .unwrap_or(b.len());
-    let mut out = Vec::new();
-    while i < b.len() {
-        while i < b.len() && b[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        let start = i;
-        while i < b.len() && !b[i].is_ascii_whitespace() && b[i] != b'=' {
-            i += 1;
-        }
-        let name = inner[start..i].to_ascii_lowercase();
-        let mut value = String::new();
-        if i < b.len() && b[i] == b'=' {
-            i += 1;
-            if i < b.len() && (b[i] == b'"' || b[i] == b'\'') {
-                let q = b[i];
-                let vstart = i + 1;
-                i = vstart;
-                while i < b.len() && b[i] != q {
-                    i += 1;
-                }
-                value = inner[vstart..i.min(b.len())].to_string();
-                i += 1;
-            } else {
-                let vstart = i;
-                while i < b.len() && !b[i].is_ascii_whitespace() {
-                    i += 1;
-                }
-                value = inner[vstart..i].to_string();
-            }
-        }
-        if !name.is_empty() {
-            out.push((name, value));
-        }
-    }
-    out
-}
-
 #[test]
 fn spec_text_cannot_inject_html() {
     let mut spec = parse(XSS.as_bytes(), &Limits::default()).unwrap();
@@ -335,4 +266,48 @@ fn spec_text_cannot_inject_html() {
     // Markdown still names the operation verbatim.
     let md = markdown::render(&spec, Some(&sc));
     assert!(md.contains("GET /pets/<script>alert(7)</script>/{id}"));
+}
+
+#[test]
+fn nested_refs_to_schema_parts_do_not_explode() {
+    // Each level's ten properties all point at a part of the next schema: inlining every
+    // reference would build 10^8 nodes (seen in the wild in bundled Azure specs).
+    let levels = 8;
+    let mut schemas = Vec::new();
+    for l in 0..levels {
+        let props: Vec<String> = (0..10)
+            .map(|i| {
+                if l + 1 < levels {
+                    format!(
+                        "\"p{i}\": {{\"$ref\": \"#/components/schemas/S{}/properties/x\"}}",
+                        l + 1
+                    )
+                } else {
+                    format!("\"p{i}\": {{\"type\": \"string\"}}")
+                }
+            })
+            .collect();
+        schemas.push(format!(
+            "\"S{l}\": {{\"type\": \"object\", \"properties\": {{\"x\": {{\"type\": \"object\", \"properties\": {{{}}}}}}}}}",
+            props.join(", ")
+        ));
+    }
+    let doc = format!(
+        "{{\"openapi\": \"3.0.0\", \"info\": {{\"title\": \"t\", \"version\": \"1\"}}, \"paths\": {{}}, \"components\": {{\"schemas\": {{{}}}}}}}",
+        schemas.join(", ")
+    );
+    let (md, page) = timed(|| {
+        let spec = parse(doc.as_bytes(), &Limits::default()).unwrap();
+        let sc = score::score(&spec);
+        (
+            markdown::render(&spec, Some(&sc)),
+            html::render(&spec, Some(&sc)),
+        )
+    });
+    // Parts that were not inlined again are shown as links to the schema holding them.
+    assert!(
+        md.contains("`#/components/schemas/S7/properties/x` (part of [S7](#s7))"),
+        "Markdown names the part and links its schema"
+    );
+    assert!(page.contains("(part of <a href=\"#schema-s7\">S7</a>)"));
 }

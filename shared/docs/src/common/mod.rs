@@ -48,6 +48,16 @@ pub(crate) fn github_slug(text: &str) -> String {
         .collect()
 }
 
+/// The named schema a reference to a schema part points into: `#/components/schemas/A/properties/b`
+/// (or `#/definitions/A/...`) → `A`.
+pub(crate) fn part_owner(reference: &str) -> Option<String> {
+    let rest = reference
+        .strip_prefix("#/components/schemas/")
+        .or_else(|| reference.strip_prefix("#/definitions/"))?;
+    let name = rest.split('/').next()?;
+    Some(crate::parse::refs::unescape(name))
+}
+
 /// Named schemas by name.
 pub(crate) struct SchemaIndex<'a> {
     map: HashMap<&'a str, &'a SchemaDoc>,

@@ -1,10 +1,12 @@
 //! One self-contained HTML page: inline CSS and a little inline JS (search filter), a strict
 //! Content-Security-Policy, a sidebar, method badges and collapsible schemas. Content is
-//! rendered server-side, and every spec-derived string is HTML-escaped.
+//! rendered server-side: names, paths, values and URLs are HTML-escaped, and descriptions
+//! (CommonMark in OpenAPI) are rendered to HTML and then sanitised ([`rich`]).
 
 mod assets;
 mod ops;
 mod overview;
+mod rich;
 mod schemas;
 
 use std::collections::HashMap;
@@ -234,8 +236,9 @@ pub(crate) fn link(url: &str) -> String {
     if lower.starts_with("https://") || lower.starts_with("http://") || lower.starts_with("mailto:")
     {
         format!(
-            "<a href=\"{}\" rel=\"noopener noreferrer\">{}</a>",
+            "<a href=\"{}\" rel=\"{}\">{}</a>",
             esc(u),
+            rich::LINK_REL,
             esc(u)
         )
     } else {
@@ -243,36 +246,33 @@ pub(crate) fn link(url: &str) -> String {
     }
 }
 
-/// Escaped paragraphs (blank-line separated) of plain text.
-pub(crate) fn paragraphs(s: &str) -> String {
-    let mut out = String::new();
-    for p in s.split("\n\n").map(str::trim).filter(|p| !p.is_empty()) {
-        out.push_str(&format!("<p>{}</p>\n", esc(p).replace('\n', "<br>\n")));
-    }
-    out
+/// Sanitised HTML blocks for a description held as a plain string (CommonMark).
+pub(crate) fn rich_block(s: &str) -> String {
+    rich::block(s)
 }
 
-/// A prose block, with the generated marker when specdoc wrote it.
+/// Sanitised inline HTML for a description held as a plain string (CommonMark).
+pub(crate) fn rich_inline(s: &str) -> String {
+    rich::inline(s)
+}
+
+/// A prose block (CommonMark rendered and sanitised), with the generated marker when specdoc
+/// wrote it.
 pub(crate) fn prose(t: &Text) -> String {
+    let body = rich::block(&t.value);
+    let body = body.trim_end();
     if t.generated {
-        format!(
-            "<div class=\"desc\">{}{}</div>\n",
-            paragraphs(&t.value).trim_end(),
-            GENERATED
-        )
+        format!("<div class=\"desc\">{body}{GENERATED}</div>\n")
     } else {
-        format!(
-            "<div class=\"desc\">{}</div>\n",
-            paragraphs(&t.value).trim_end()
-        )
+        format!("<div class=\"desc\">{body}</div>\n")
     }
 }
 
-/// Inline prose (table cells), with the generated marker.
+/// Inline prose (table cells, summaries), rendered and sanitised, with the generated marker.
 pub(crate) fn prose_inline(t: &Option<Text>) -> String {
     match t {
-        Some(t) if t.generated => format!("{}{GENERATED}", esc(&t.value).replace('\n', "<br>")),
-        Some(t) => esc(&t.value).replace('\n', "<br>"),
+        Some(t) if t.generated => format!("{}{GENERATED}", rich::inline(&t.value)),
+        Some(t) => rich::inline(&t.value),
         None => String::new(),
     }
 }
@@ -302,9 +302,10 @@ mod tests {
             link("https://x.dev/?a=1&b=\"2\"")
                 .contains("href=\"https://x.dev/?a=1&amp;b=&quot;2&quot;\"")
         );
+        assert!(link("https://x.dev").contains("rel=\"noopener noreferrer nofollow\""));
         assert_eq!(
-            paragraphs("a\nb\n\n<c>"),
-            "<p>a<br>\nb</p>\n<p>&lt;c&gt;</p>\n"
+            prose(&Text::authored("a\nb\n\n<c>").unwrap()),
+            "<div class=\"desc\"><p>a\nb</p>\n&lt;c&gt;</div>\n"
         );
         assert_eq!(
             script_json(&serde_json::json!({"a": "</script>"})),

@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::{Page, badge, esc, prose, prose_inline};
+use super::{Page, badge, esc, prose, prose_inline, rich_inline};
 use crate::common::{curl, synthesize};
 use crate::model::{MediaType, Operation, SecurityRequirement};
 
@@ -194,7 +194,7 @@ impl Page<'_> {
                 desc.push_str(&format!(
                     "<br>Header <code>{}</code> {ty} {}",
                     esc(&h.name),
-                    esc(h.description.as_deref().unwrap_or(""))
+                    rich_inline(h.description.as_deref().unwrap_or(""))
                 ));
             }
             out.push_str(&format!(

@@ -1,7 +1,7 @@
 //! HTML for the page's overview parts: header (title, version, description, contact, licence),
 //! servers, authentication schemes and the quality section.
 
-use super::{Page, esc, link, paragraphs, prose};
+use super::{Page, esc, link, prose, rich_block, rich_inline};
 use crate::score::Score;
 
 impl Page<'_> {
@@ -39,8 +39,9 @@ impl Page<'_> {
             }
             if let Some(e) = &c.email {
                 parts.push(format!(
-                    "<a href=\"mailto:{}\">{}</a>",
+                    "<a href=\"mailto:{}\" rel=\"{}\">{}</a>",
                     esc(e.trim()),
+                    super::rich::LINK_REL,
                     esc(e)
                 ));
             }
@@ -77,7 +78,7 @@ impl Page<'_> {
                 "<table><thead><tr><th>URL</th><th>Description</th></tr></thead><tbody>\n",
             );
             for s in &self.spec.servers {
-                let mut d = esc(s.description.as_deref().unwrap_or(""));
+                let mut d = rich_inline(s.description.as_deref().unwrap_or(""));
                 for v in &s.variables {
                     let vals: Vec<String> = v
                         .enum_values
@@ -95,7 +96,7 @@ impl Page<'_> {
                         },
                         v.description
                             .as_deref()
-                            .map(|x| format!(" — {}", esc(x)))
+                            .map(|x| format!(" — {}", rich_inline(x)))
                             .unwrap_or_default()
                     ));
                 }
@@ -147,7 +148,7 @@ impl Page<'_> {
                     }
                 }
                 for (k, v) in &f.scopes {
-                    parts.push(format!("scope <code>{}</code> {}", esc(k), esc(v)));
+                    parts.push(format!("scope <code>{}</code> {}", esc(k), rich_inline(v)));
                 }
                 row(
                     "OAuth 2 flow",
@@ -156,7 +157,7 @@ impl Page<'_> {
             }
             out.push_str("</tbody></table>\n");
             if let Some(d) = &s.description {
-                out.push_str(&paragraphs(d));
+                out.push_str(&rich_block(d));
             }
             out.push_str("</div>\n");
         }

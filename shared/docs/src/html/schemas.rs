@@ -40,6 +40,18 @@ impl Page<'_> {
                     esc(reference)
                 );
             }
+            Some(SchemaRef::Part(p)) => {
+                let owner = crate::common::part_owner(p)
+                    .and_then(|n| self.ids.schemas.get(&n).map(|id| (n, id)));
+                return match owner {
+                    Some((n, id)) => format!(
+                        "<code>{}</code> (part of <a href=\"#{id}\">{}</a>)",
+                        esc(p),
+                        esc(&n)
+                    ),
+                    None => format!("see <code>{}</code>", esc(p)),
+                };
+            }
             Some(SchemaRef::Recursive(p)) => {
                 return format!("recursive reference <code>{}</code>", esc(p));
             }

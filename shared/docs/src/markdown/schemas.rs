@@ -3,7 +3,7 @@
 //! tables for bodies, and type cells that link to named schemas.
 
 use super::ops::schema_notes;
-use super::{Doc, cell, code, heading, inline, text_block, text_cell};
+use super::{Doc, cell, code, heading, inline, link_text, text_block, text_cell};
 use crate::common::{MAX_ROWS, property_rows};
 use crate::model::{AdditionalProperties, Schema, SchemaRef};
 
@@ -43,6 +43,14 @@ impl Doc<'_> {
                 return format!("external reference {} (not fetched)", code(reference));
             }
             Some(SchemaRef::Recursive(p)) => return format!("recursive reference {}", code(p)),
+            Some(SchemaRef::Part(p)) => {
+                let owner = crate::common::part_owner(p)
+                    .and_then(|n| self.anchors.schemas.get(&n).map(|a| (n, a)));
+                return match owner {
+                    Some((n, a)) => format!("{} (part of [{}](#{a}))", code(p), link_text(&n)),
+                    None => format!("see {}", code(p)),
+                };
+            }
             None => {}
         }
         let list = |name: &str, items: &[Schema]| {

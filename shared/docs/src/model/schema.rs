@@ -36,6 +36,10 @@ pub enum SchemaRef {
     },
     /// A reference back into a schema being expanded (a cycle through non-named schemas).
     Recursive(String),
+    /// A local reference to part of a schema (e.g. `#/components/schemas/A/properties/b`),
+    /// left as a link because inlining such parts had already built too many nodes (specs can
+    /// nest these references so that inlining them all grows exponentially).
+    Part(String),
 }
 
 /// `additionalProperties`.
@@ -135,6 +139,7 @@ impl Schema {
                 return format!("unresolved {reference}");
             }
             Some(SchemaRef::Recursive(p)) => return format!("recursive {p}"),
+            Some(SchemaRef::Part(p)) => return format!("see {p}"),
             None => {}
         }
         let mut label = if self.types.is_empty() {

@@ -14,6 +14,9 @@ use crate::model::{
 const MAX_SCHEMA_DEPTH: usize = 48;
 /// At most this many schema nodes are built, whatever inlined refs multiply.
 const MAX_SCHEMA_NODES: usize = 1_000_000;
+/// Once this many schema nodes have been built inside inlined references to schema parts
+/// (refs that are not to a named schema), further such refs stay links ([`SchemaRef::Part`]).
+const MAX_INLINED_NODES: usize = 20_000;
 /// At most this many hops when following a chain of refs to refs.
 const MAX_REF_HOPS: usize = 32;
 
@@ -42,6 +45,8 @@ pub(crate) struct Ctx<'a> {
     stack: Vec<String>,
     depth: usize,
     nodes: usize,
+    /// Nodes built while inlining references to schema parts.
+    inlined: usize,
 }
 
 /// `v[key]` as a string.
@@ -125,6 +130,7 @@ impl<'a> Ctx<'a> {
             stack: Vec::new(),
             depth: 0,
             nodes: 0,
+            inlined: 0,
         }
     }
 
@@ -169,6 +175,9 @@ impl<'a> Ctx<'a> {
     /// Converts a schema object at `pointer`.
     pub fn schema(&mut self, v: &'a Value, pointer: &str) -> Schema {
         self.nodes += 1;
+        if !self.stack.is_empty() {
+            self.inlined += 1;
+        }
         if self.depth >= MAX_SCHEMA_DEPTH || self.nodes > MAX_SCHEMA_NODES {
             return Schema {
                 truncated: true,
@@ -316,6 +325,12 @@ impl<'a> Ctx<'a> {
         if self.stack.iter().any(|s| s == r) {
             return Schema {
                 reference: Some(SchemaRef::Recursive(r.to_string())),
+                ..Schema::default()
+            };
+        }
+        if self.inlined >= MAX_INLINED_NODES {
+            return Schema {
+                reference: Some(SchemaRef::Part(r.to_string())),
                 ..Schema::default()
             };
         }

@@ -1,14 +1,35 @@
 //! Quality score (0–100) for a spec: eight weighted categories, each a mix of ratios so big and
-//! small APIs compare fairly, plus findings named after Spectral rules where one is equivalent.
-//! A validity gate caps the overall score when the spec has structural errors.
+//! small APIs compare fairly, plus findings from a fixed rule catalogue ([`rules`]) whose ids are
+//! Spectral's where the rule is the same. A validity gate caps the overall score when the spec
+//! has structural errors (findings of a gating rule). `docs/quality-rules.md` is rendered from
+//! the catalogue by [`catalogue_markdown`].
 
-mod rules;
-mod structure;
+mod catalogue;
+mod differences;
+mod docs;
+mod examples;
+mod hygiene;
+mod metadata;
+mod naming;
+mod render;
+mod responses;
+mod schemas;
+mod security;
+mod util;
+mod validate;
+
+pub use catalogue::{Category, Origin, RULES, Rule, rule};
+pub use render::catalogue_markdown;
 
 use crate::model::Spec;
 
 /// Overall score is capped at this when the spec has structural errors.
 pub const VALIDITY_CAP: u32 = 40;
+
+/// Every rule the scorer can report, grouped by category.
+pub fn rules() -> &'static [Rule] {
+    RULES
+}
 
 /// How serious a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -75,16 +96,28 @@ pub struct Score {
 impl Score {
     /// Whether the validity gate capped the overall score.
     pub fn gated(&self) -> bool {
-        self.findings
-            .iter()
-            .any(|f| rules::GATING_RULES.contains(&f.rule_id.as_str()))
+        self.findings.iter().any(is_gating)
     }
+}
+
+fn is_gating(f: &Finding) -> bool {
+    rule(&f.rule_id).is_some_and(|r| r.gating)
 }
 
 /// Scores a spec. Deterministic; generated prose (see [`crate::prose`]) does not count as documented.
 pub fn score(spec: &Spec) -> Score {
-    let mut findings = Vec::new();
-    let categories = rules::categories(spec, &mut findings);
+    let mut ctx = util::Ctx::new(spec);
+    let categories = vec![
+        docs::score(&mut ctx),
+        examples::score(&mut ctx),
+        responses::score(&mut ctx),
+        schemas::score(&mut ctx),
+        naming::score(&mut ctx),
+        security::score(&mut ctx),
+        metadata::score(&mut ctx),
+        hygiene::score(&mut ctx),
+    ];
+    let mut findings = ctx.findings;
     let total_weight: u32 = categories.iter().map(|c| c.weight).sum();
     let weighted: u32 = categories.iter().map(|c| c.weight * c.score).sum();
     let mut overall = (weighted + total_weight / 2)
@@ -95,10 +128,7 @@ pub fn score(spec: &Spec) -> Score {
             .cmp(&(b.severity, &b.rule_id, &b.pointer, &b.message))
     });
     findings.dedup();
-    if findings
-        .iter()
-        .any(|f| rules::GATING_RULES.contains(&f.rule_id.as_str()))
-    {
+    if findings.iter().any(is_gating) {
         overall = overall.min(VALIDITY_CAP);
     }
     Score {
