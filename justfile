@@ -66,3 +66,7 @@ chaos:
 # Run the scheduler's periodic tasks only (reaper, re-dispatch, retention), like Celery beat. Needs DATABASE_URL.
 beat:
     cargo run -p specdoc-scheduler -- --mode beat --listen 127.0.0.1:50061 --http-listen 127.0.0.1:8091
+
+# Queue throughput: specdoc vs BullMQ vs Celery on the same Redis (prints `name: N jobs/s` lines).
+bench-queue:
+    benches/queue/run.sh

@@ -7,6 +7,7 @@
 mod client;
 mod engine;
 mod jobs;
+mod overview;
 mod up;
 
 use clap::{Parser, Subcommand};
@@ -42,6 +43,14 @@ enum Command {
     ListJobs(jobs::ListArgs),
     /// Show queue depth, workers and throughput.
     Queue(jobs::QueueArgs),
+    /// List the jobs running now, with their step and progress.
+    Active(overview::ActiveArgs),
+    /// Show a team's statistics over a window of days.
+    #[command(after_help = "Example:\n  specdoc stats --team-id payments --days 30")]
+    Stats(overview::StatsArgs),
+    /// Check the scheduler, the tracker, the workers, Redis and the database. Exit code: 0 all
+    /// healthy, 1 something is down.
+    Health(overview::HealthArgs),
     /// Render a spec to Markdown and HTML locally, with no services.
     #[command(
         after_help = "Example:\n  specdoc render examples/petstore.yaml --format markdown,html --out docs/"
@@ -74,6 +83,9 @@ fn main() -> ExitCode {
             Command::Cancel(args) => jobs::cancel(args).await,
             Command::ListJobs(args) => jobs::list(args).await,
             Command::Queue(args) => jobs::queue(args).await,
+            Command::Active(args) => overview::active(args).await,
+            Command::Stats(args) => overview::stats(args).await,
+            Command::Health(args) => overview::health(args).await,
             Command::Render(args) => engine::render(args),
             Command::Score(args) => engine::score(args),
         }

@@ -103,6 +103,24 @@ fn up_then_submit_watch_and_fetch_the_documents() {
         );
     }
 
+    let (code, out, err) = specdoc(port, &["health"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    for component in ["scheduler", "tracker", "redis", "database", "workers"] {
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with(component) && l.contains(" ok ")),
+            "{component} not ok in\n{out}"
+        );
+    }
+    let (code, out, _) = specdoc(port, &["stats", "--team-id", "demo", "--days", "1"]);
+    assert_eq!(code, 0);
+    assert!(
+        out.contains("1 jobs") && out.contains("success rate  100.0%"),
+        "{out}"
+    );
+    let (code, out, _) = specdoc(port, &["active"]);
+    assert_eq!((code, out.trim()), (0, "no job is running"));
+
     let (code, out, _) = specdoc(port, &["status", &job_id]);
     assert_eq!(code, 0);
     assert!(out.contains("state      completed"), "{out}");
@@ -203,4 +221,17 @@ fn up_without_redis_server_says_how_to_install_it() {
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(stderr.contains("redis-server` is not on PATH"), "{stderr}");
     assert!(stderr.contains("apt-get install redis-server"), "{stderr}");
+}
+
+#[test]
+fn health_against_nothing_reports_each_component_down_and_exits_1() {
+    let (code, out, _) = specdoc(free_port(), &["health"]);
+    assert_eq!(code, 1);
+    for component in ["scheduler", "tracker", "redis", "database", "workers"] {
+        assert!(
+            out.lines()
+                .any(|l| l.starts_with(component) && l.contains("DOWN")),
+            "{component} not down in\n{out}"
+        );
+    }
 }

@@ -29,25 +29,42 @@ pub struct Dependencies {
     pub queue: Option<Queue>,
 }
 
+/// Health-service names under which each dependency's reachability is reported, so a client
+/// (`specdoc health`) can tell which one is down.
+pub const REDIS_HEALTH: &str = "specdoc.dependency.redis";
+/// See [`REDIS_HEALTH`].
+pub const DATABASE_HEALTH: &str = "specdoc.dependency.database";
+
 impl Dependencies {
-    /// Ok when every dependency answers within a second; otherwise says which does not.
-    pub async fn check(&self) -> Result<(), String> {
+    /// Each dependency's health name and whether it answers within a second.
+    pub async fn check_each(&self) -> Vec<(&'static str, Result<(), String>)> {
         let limit = Duration::from_secs(1);
+        let mut results = Vec::new();
         if let Some(queue) = &self.queue {
-            match tokio::time::timeout(limit, queue.ping()).await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => return Err(format!("redis: {e}")),
-                Err(_) => return Err("redis: no answer within 1s".into()),
-            }
+            let result = match tokio::time::timeout(limit, queue.ping()).await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(format!("redis: {e}")),
+                Err(_) => Err("redis: no answer within 1s".into()),
+            };
+            results.push((REDIS_HEALTH, result));
         }
         if let Some(store) = &self.store {
-            match tokio::time::timeout(limit, store.ping()).await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => return Err(format!("database: {e}")),
-                Err(_) => return Err("database: no answer within 1s".into()),
-            }
+            let result = match tokio::time::timeout(limit, store.ping()).await {
+                Ok(Ok(())) => Ok(()),
+                Ok(Err(e)) => Err(format!("database: {e}")),
+                Err(_) => Err("database: no answer within 1s".into()),
+            };
+            results.push((DATABASE_HEALTH, result));
         }
-        Ok(())
+        results
+    }
+
+    /// Ok when every dependency answers within a second; otherwise says which does not.
+    pub async fn check(&self) -> Result<(), String> {
+        self.check_each()
+            .await
+            .into_iter()
+            .try_for_each(|(_, result)| result)
     }
 }
 
@@ -92,6 +109,11 @@ impl GrpcHost {
         // Every name is known (NOT_SERVING) before the first call can arrive, so a probe never
         // sees "service not registered" while the first dependency check runs.
         set_status(&reporter, &self.names, ServingStatus::NotServing).await;
+        for name in [REDIS_HEALTH, DATABASE_HEALTH] {
+            reporter
+                .set_service_status(name, ServingStatus::NotServing)
+                .await;
+        }
         crate::tasks::spawn(
             "health-probe",
             stop.clone(),
@@ -143,23 +165,37 @@ async fn probe_health(
     dependencies: Dependencies,
 ) {
     let mut last: Option<bool> = None;
+    let mut last_each: Vec<Option<bool>> = Vec::new();
     loop {
-        let result = dependencies.check().await;
+        let each = dependencies.check_each().await;
+        last_each.resize(each.len(), None);
+        for ((name, result), last) in each.iter().zip(last_each.iter_mut()) {
+            if *last != Some(result.is_ok()) {
+                reporter
+                    .set_service_status(*name, serving_status(result.is_ok()))
+                    .await;
+                *last = Some(result.is_ok());
+            }
+        }
+        let result = each.into_iter().try_for_each(|(_, result)| result);
         let serving = result.is_ok();
         if last != Some(serving) {
             match &result {
                 Ok(()) => tracing::info!("dependencies reachable, serving"),
                 Err(cause) => tracing::warn!(%cause, "dependency unreachable, not serving"),
             }
-            let status = if serving {
-                ServingStatus::Serving
-            } else {
-                ServingStatus::NotServing
-            };
-            set_status(&reporter, &names, status).await;
+            set_status(&reporter, &names, serving_status(serving)).await;
             last = Some(serving);
         }
         tokio::time::sleep(HEALTH_PROBE_INTERVAL).await;
+    }
+}
+
+fn serving_status(serving: bool) -> ServingStatus {
+    if serving {
+        ServingStatus::Serving
+    } else {
+        ServingStatus::NotServing
     }
 }
 

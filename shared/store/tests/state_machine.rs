@@ -25,7 +25,14 @@ fn op() -> impl Strategy<Value = Op> {
         lease.clone().prop_map(Op::Start),
         lease.clone().prop_map(Op::Step),
         lease.clone().prop_map(Op::Complete),
-        (lease, prop_oneof![Just(JobState::Queued), Just(JobState::Retrying), Just(JobState::Failed)])
+        (
+            lease,
+            prop_oneof![
+                Just(JobState::Queued),
+                Just(JobState::Retrying),
+                Just(JobState::Failed)
+            ]
+        )
             .prop_map(|(l, s)| Op::End(l, s)),
         Just(Op::Cancel),
     ]
@@ -59,25 +66,56 @@ async fn run(store: &Store, ops: &[Op]) {
             Op::Start(l) => drop(store.start_attempt(job.id, &leases[*l], "w").await.unwrap()),
             Op::Step(l) => {
                 let event = NewEvent::step(Step::Parse, StepStatus::Started, 5, "step");
-                drop(store.record_step(job.id, &leases[*l], &event).await.unwrap());
+                drop(
+                    store
+                        .record_step(job.id, &leases[*l], &event)
+                        .await
+                        .unwrap(),
+                );
             }
             Op::Complete(l) => {
-                if store.complete(job.id, &leases[*l], &Results::default(), "done").await.unwrap().is_some() {
+                if store
+                    .complete(job.id, &leases[*l], &Results::default(), "done")
+                    .await
+                    .unwrap()
+                    .is_some()
+                {
                     completions += 1;
                 }
             }
-            Op::End(l, next) => drop(store.end_attempt(job.id, &leases[*l], *next, "ended").await.unwrap()),
+            Op::End(l, next) => drop(
+                store
+                    .end_attempt(job.id, &leases[*l], *next, "ended")
+                    .await
+                    .unwrap(),
+            ),
             Op::Cancel => drop(store.cancel(job.id, "").await.unwrap()),
         }
         let now = store.get_job(job.id).await.unwrap().unwrap().state;
-        assert!(now == state || state.can_become(now), "illegal transition {state} -> {now} by {op:?}");
-        assert!(!state.is_terminal() || now == state, "terminal {state} changed to {now}");
+        assert!(
+            now == state || state.can_become(now),
+            "illegal transition {state} -> {now} by {op:?}"
+        );
+        assert!(
+            !state.is_terminal() || now == state,
+            "terminal {state} changed to {now}"
+        );
         state = now;
     }
     assert!(completions <= 1, "completed {completions} times");
     let record = store.get_job(job.id).await.unwrap().unwrap();
-    let seqs: Vec<u64> = store.events_after(job.id, 0, 1000).await.unwrap().iter().map(|e| e.seq).collect();
-    assert_eq!(seqs, (1..=record.last_seq).collect::<Vec<_>>(), "events numbered 1..=last_seq");
+    let seqs: Vec<u64> = store
+        .events_after(job.id, 0, 1000)
+        .await
+        .unwrap()
+        .iter()
+        .map(|e| e.seq)
+        .collect();
+    assert_eq!(
+        seqs,
+        (1..=record.last_seq).collect::<Vec<_>>(),
+        "events numbered 1..=last_seq"
+    );
 }
 
 proptest! {
