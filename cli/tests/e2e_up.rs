@@ -1,9 +1,10 @@
 //! End to end through `specdoc up` (SQLite) and the CLI, as a user runs it.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod common;
+
 use specdoc_testkit::{ChildGuard, TempDir, binary, free_port};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 /// Runs the `specdoc` CLI against `port` and returns (exit code, stdout, stderr).
 fn specdoc(port: u16, args: &[&str]) -> (i32, String, String) {
@@ -21,6 +22,15 @@ fn specdoc(port: u16, args: &[&str]) -> (i32, String, String) {
         text(output.stdout),
         text(output.stderr),
     )
+}
+
+/// Blocks until `specdoc up` on `port` reports SERVING on its health stream.
+fn wait_until_serving(port: u16) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(common::serving_channel(port));
 }
 
 #[test]
@@ -45,12 +55,7 @@ fn up_then_submit_watch_and_fetch_the_documents() {
             .spawn()
             .unwrap(),
     );
-    // Wait for the queue command to answer: the system is up.
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while specdoc(port, &["queue"]).0 != 0 {
-        assert!(Instant::now() < deadline, "specdoc up never answered");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until_serving(port);
     assert!(
         data.path().join("specdoc.db").is_file(),
         "SQLite lives in the data dir"
@@ -164,11 +169,7 @@ fn up_starts_a_private_append_only_redis_and_stops_it_on_exit() {
             .spawn()
             .unwrap(),
     );
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while specdoc(port, &["queue"]).0 != 0 {
-        assert!(Instant::now() < deadline, "specdoc up never answered");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    wait_until_serving(port);
     let redis_dir = data.path().join("redis");
     assert!(
         redis_dir.join("appendonlydir").is_dir(),
