@@ -4,26 +4,23 @@
 
 mod common;
 
-use common::{Deployment, serving_channel};
+use common::Deployment;
 use specdoc_proto::job::v1 as job_pb;
 use specdoc_proto::scheduler::v1::SubmitJobRequest;
 use specdoc_proto::scheduler::v1::scheduler_service_client::SchedulerServiceClient;
 use specdoc_proto::tracker::v1::tracker_service_client::TrackerServiceClient;
 use specdoc_proto::tracker::v1::{GetJobResultRequest, WatchJobRequest};
-use specdoc_testkit::free_port;
 use std::time::Duration;
 use tokio_stream::StreamExt;
 
 #[tokio::test]
 async fn petstore_through_scheduler_worker_and_tracker_processes() {
     let deployment = Deployment::new().await;
-    let (scheduler_port, worker_port, tracker_port) = (free_port(), free_port(), free_port());
-    let _scheduler = deployment.spawn("specdoc-scheduler", scheduler_port, &[]);
-    let _worker = deployment.spawn("specdoc-worker", worker_port, &[]);
-    let _tracker = deployment.spawn("specdoc-tracker", tracker_port, &[]);
-    let mut scheduler = SchedulerServiceClient::new(serving_channel(scheduler_port).await);
-    let mut tracker = TrackerServiceClient::new(serving_channel(tracker_port).await);
-    serving_channel(worker_port).await;
+    let (_scheduler, scheduler) = deployment.spawn_serving("specdoc-scheduler", &[]).await;
+    let (_worker, _) = deployment.spawn_serving("specdoc-worker", &[]).await;
+    let (_tracker, tracker) = deployment.spawn_serving("specdoc-tracker", &[]).await;
+    let mut scheduler = SchedulerServiceClient::new(scheduler);
+    let mut tracker = TrackerServiceClient::new(tracker);
 
     let spec = specdoc_testkit::example("petstore.yaml");
     let submitted = scheduler

@@ -5,15 +5,13 @@
 
 mod common;
 
-use common::{
-    Deployment, events_until_end, first_event, job, serving_channel, submit, submit_request,
-};
+use common::{Deployment, events_until_end, first_event, job, submit, submit_request};
 use specdoc_proto::job::v1 as job_pb;
 use specdoc_proto::scheduler::v1::CancelJobRequest;
 use specdoc_proto::scheduler::v1::scheduler_service_client::SchedulerServiceClient;
 use specdoc_proto::tracker::v1::tracker_service_client::TrackerServiceClient;
 use specdoc_proto::tracker::v1::{JobFilter, ListJobsRequest, WatchJobsRequest};
-use specdoc_testkit::{ChildGuard, free_port};
+use specdoc_testkit::ChildGuard;
 use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 use tokio_stream::StreamExt;
@@ -33,20 +31,18 @@ async fn cluster(deployment: Deployment) -> Cluster {
 }
 
 async fn cluster_with(deployment: Deployment, scheduler_env: &[(&str, &str)]) -> Cluster {
-    let (scheduler_port, tracker_port) = (free_port(), free_port());
     let scheduler_env: Vec<(&str, &str)> = [FAST_RECONCILE]
         .iter()
         .chain(scheduler_env)
         .copied()
         .collect();
-    let services = vec![
-        deployment.spawn("specdoc-scheduler", scheduler_port, &scheduler_env),
-        deployment.spawn("specdoc-tracker", tracker_port, &[]),
-    ];
-    let scheduler = SchedulerServiceClient::new(serving_channel(scheduler_port).await)
-        .max_encoding_message_size(usize::MAX);
-    let tracker = TrackerServiceClient::new(serving_channel(tracker_port).await)
-        .max_decoding_message_size(usize::MAX);
+    let (scheduler_process, scheduler) = deployment
+        .spawn_serving("specdoc-scheduler", &scheduler_env)
+        .await;
+    let (tracker_process, tracker) = deployment.spawn_serving("specdoc-tracker", &[]).await;
+    let services = vec![scheduler_process, tracker_process];
+    let scheduler = SchedulerServiceClient::new(scheduler).max_encoding_message_size(usize::MAX);
+    let tracker = TrackerServiceClient::new(tracker).max_decoding_message_size(usize::MAX);
     Cluster {
         deployment,
         scheduler,
@@ -57,10 +53,7 @@ async fn cluster_with(deployment: Deployment, scheduler_env: &[(&str, &str)]) ->
 
 impl Cluster {
     async fn worker(&self, env: &[(&str, &str)]) -> ChildGuard {
-        let port = free_port();
-        let worker = self.deployment.spawn("specdoc-worker", port, env);
-        serving_channel(port).await;
-        worker
+        self.deployment.spawn_serving("specdoc-worker", env).await.0
     }
 
     /// Asserts the job completed exactly once, with gap-free events and stored results.
@@ -181,18 +174,16 @@ async fn a_worker_paused_past_its_lease_cannot_overwrite_the_newer_attempt() {
         submit_request("zombie", spec, job_pb::JobType::Documentation),
     )
     .await;
-    let mut zombie = ChildGuard(
-        cluster
-            .deployment
-            .command(
-                "specdoc-worker",
-                free_port(),
-                &[("LEASE_SECONDS", "3"), ("RUST_LOG", "info")],
-            )
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .unwrap(),
-    );
+    let (mut zombie, _) = cluster
+        .deployment
+        .spawn_serving_with(
+            "specdoc-worker",
+            &[("LEASE_SECONDS", "3"), ("RUST_LOG", "info")],
+            |command| {
+                command.stdout(std::process::Stdio::piped());
+            },
+        )
+        .await;
     first_event(&mut cluster.tracker, &id, Duration::from_secs(30), |e| {
         e.step == job_pb::Step::Parse as i32
     })

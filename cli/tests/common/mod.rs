@@ -54,10 +54,44 @@ impl Deployment {
     pub fn spawn(&self, name: &str, port: u16, env: &[(&str, &str)]) -> ChildGuard {
         ChildGuard(self.command(name, port, env).spawn().unwrap())
     }
+
+    /// Starts a service on a free port and waits until it serves. A free port can be taken by
+    /// someone else between choosing and binding it (the service then exits at start), so a
+    /// service that exits before serving is started again on another port.
+    pub async fn spawn_serving(&self, name: &str, env: &[(&str, &str)]) -> (ChildGuard, Channel) {
+        self.spawn_serving_with(name, env, |_| {}).await
+    }
+
+    /// [`spawn_serving`](Self::spawn_serving) with a last say on the command (e.g. to pipe its
+    /// output).
+    pub async fn spawn_serving_with(
+        &self,
+        name: &str,
+        env: &[(&str, &str)],
+        configure: impl Fn(&mut Command),
+    ) -> (ChildGuard, Channel) {
+        for _ in 0..5 {
+            let port = free_port();
+            let mut command = self.command(name, port, env);
+            configure(&mut command);
+            let mut child = ChildGuard(command.spawn().unwrap());
+            if let Some(channel) = serving_channel_of(port, Some(&mut child)).await {
+                return (child, channel);
+            }
+        }
+        panic!("{name} never served on any of 5 ports");
+    }
 }
 
 /// Connects once the process listens and reports SERVING, within a deadline.
 pub async fn serving_channel(port: u16) -> Channel {
+    serving_channel_of(port, None)
+        .await
+        .unwrap_or_else(|| panic!("the service on port {port} exited before serving"))
+}
+
+/// Like [`serving_channel`], but `None` as soon as `child` has exited.
+async fn serving_channel_of(port: u16, mut child: Option<&mut ChildGuard>) -> Option<Channel> {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
     let endpoint = Channel::from_shared(format!("http://127.0.0.1:{port}")).unwrap();
     loop {
@@ -71,10 +105,15 @@ pub async fn serving_channel(port: u16) -> Channel {
                     tokio::time::timeout_at(deadline, watch.next()).await
                 {
                     if reply.status == ServingStatus::Serving as i32 {
-                        return channel;
+                        return Some(channel);
                     }
                 }
             }
+        }
+        if let Some(child) = child.as_mut()
+            && child.0.try_wait().unwrap().is_some()
+        {
+            return None;
         }
         assert!(
             tokio::time::Instant::now() < deadline,

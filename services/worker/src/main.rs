@@ -65,7 +65,7 @@ async fn main() -> anyhow::Result<()> {
         store: Some(store.clone()),
         queue: Some(queue),
     };
-    let server = tokio::spawn({
+    let mut server = tokio::spawn({
         let conns = conns.clone();
         let serving_stop = serving_stop.clone();
         async move {
@@ -79,9 +79,20 @@ async fn main() -> anyhow::Result<()> {
             .await
         }
     });
-    worker.run(stop).await;
-    serving_stop.cancel();
-    server.await??;
+    let mut jobs = tokio::spawn(worker.run(stop.clone()));
+    tokio::select! {
+        // The server ended on its own (it could not bind, or failed): stop taking jobs, drain,
+        // and exit with its error rather than run jobs nobody can see.
+        served = &mut server => {
+            stop.cancel();
+            let _ = jobs.await;
+            served??;
+        }
+        _ = &mut jobs => {
+            serving_stop.cancel();
+            server.await??;
+        }
+    }
     store.close().await;
     Ok(())
 }
