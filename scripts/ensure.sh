@@ -67,13 +67,20 @@ ensure_postgres() {
   echo "export TEST_DATABASE_URL=$TEST_DATABASE_URL"
 }
 
+# Test databases (specdoc_test_*) of earlier runs: each test creates one and leaves it for
+# post-mortems; the next run clears them so they do not pile up.
+drop_test_databases() {
+  psql "$(pg_url)" -qAtc "SELECT datname FROM pg_database WHERE datname LIKE 'specdoc\_test\_%'" \
+    | while read -r db; do psql "$(pg_url)" -qc "DROP DATABASE IF EXISTS \"$db\"" >/dev/null; done
+}
+
 for what in "$@"; do
   case "$what" in
     just) ensure_just ;;
     buf) ensure_buf ;;
     redis) ensure_redis ;;
     redis-server) ensure_redis_server ;;
-    postgres) ensure_postgres ;;
+    postgres) ensure_postgres; drop_test_databases >&2 ;;
     *) echo "unknown: $what" >&2; exit 2 ;;
   esac
 done

@@ -35,6 +35,6 @@ target/release/examples/bench_queue "http://127.0.0.1:$port" "$database_url" "$j
 cp benches/queue/bullmq.mjs "$cache/node/"
 node "$cache/node/bullmq.mjs" "$redis_url" "$jobs"
 
-(cd benches/queue && BENCH_REDIS="$redis_url/15" "$cache/venv/bin/celery" -A celery_bench worker --pool threads --concurrency 32 --loglevel warning >/dev/null 2>&1) & pids+=($!)
+(cd benches/queue && BENCH_REDIS="$redis_url/15" exec "$cache/venv/bin/celery" -A celery_bench worker --pool threads --concurrency 32 --loglevel warning >/dev/null 2>&1) & pids+=($!)
 sleep 3
 (cd benches/queue && BENCH_REDIS="$redis_url/15" "$cache/venv/bin/python" celery_bench.py "$celery_jobs")
