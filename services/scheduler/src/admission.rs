@@ -1,7 +1,7 @@
 //! Admission: turn a SubmitJob request into a committed, dispatched job.
 
 use crate::api::SchedulerApi;
-use specdoc_core::{Invalid, Job, NewJob, SpecFormat};
+use specdoc_core::{Invalid, Job, JobEvent, NewJob, SpecFormat};
 use specdoc_proto::scheduler::v1::{SubmitJobRequest, SubmitJobResponse};
 use specdoc_runtime::ApiError;
 use specdoc_runtime::metrics::{JobLabels, metrics};
@@ -67,7 +67,7 @@ impl SchedulerApi {
             })
             .inc();
         tracing::info!(job_id = %job.id, team = %job.team, job_type = %job.job_type, spec_bytes = job.spec_bytes, "job accepted");
-        let position = self.dispatch(&job).await;
+        let position = self.dispatch(&job, inserted.accepted.as_ref()).await;
         Ok(SubmitJobResponse {
             job_id: job.id.to_string(),
             state: job.state.to_proto(),
@@ -79,13 +79,11 @@ impl SchedulerApi {
 
     /// Publishes the job's first event and puts it on the queue. Failures are logged, not
     /// returned: the job is committed, and the reconciler dispatches it once Redis is back.
-    pub(crate) async fn dispatch(&self, job: &Job) -> Option<u64> {
-        if let Ok(events) = self.store.events_after(job.id, 0, 1).await {
-            for event in events {
-                if let Err(error) = self.queue.publish_event(&job.event_record(&event)).await {
-                    tracing::warn!(job_id = %job.id, %error, "could not publish the accepted event");
-                }
-            }
+    pub(crate) async fn dispatch(&self, job: &Job, accepted: Option<&JobEvent>) -> Option<u64> {
+        if let Some(accepted) = accepted
+            && let Err(error) = self.queue.publish_event(&job.event_record(accepted)).await
+        {
+            tracing::warn!(job_id = %job.id, %error, "could not publish the accepted event");
         }
         match self
             .queue

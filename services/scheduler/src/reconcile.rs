@@ -14,13 +14,11 @@ impl SchedulerApi {
     pub async fn reap_expired_leases(&self) -> Result<usize, ApiError> {
         let mut requeued = 0;
         for (id, token) in self.queue.reclaim_expired(1000).await? {
+            let Some(job) = self.store.get_job(id).await? else {
+                continue;
+            };
             // A job whose workers keep dying (a poison pill) ends after its last attempt.
-            let exhausted = self
-                .store
-                .get_job(id)
-                .await?
-                .is_some_and(|j| j.attempt >= j.max_attempts);
-            let (next, message) = if exhausted {
+            let (next, message) = if job.attempt >= job.max_attempts {
                 (
                     JobState::Failed,
                     "failed: the worker of every attempt stopped (crash, kill or stall)",
@@ -31,19 +29,17 @@ impl SchedulerApi {
                     "lease expired: the worker stopped renewing it; retrying",
                 )
             };
-            if let Some(event) = self.store.end_attempt(id, &token, next, message).await? {
-                tracing::warn!(job_id = %id, state = %next, "lease expired; attempt ended");
-                if let Some(job) = self.store.get_job(id).await? {
-                    let _ = self.queue.publish_event(&job.event_record(&event)).await;
+            // The holder's attempt ends in the record; if it never started one, the job is
+            // still QUEUED as read above.
+            let job = match self.store.end_attempt(id, &token, next, message).await? {
+                Some((ended, event)) => {
+                    tracing::warn!(job_id = %id, state = %next, "lease expired; attempt ended");
+                    let _ = self.queue.publish_event(&ended.event_record(&event)).await;
+                    ended
                 }
-            }
-            // Queued in the record (just now, or because the holder never started it): dispatch.
-            if let Some(job) = self
-                .store
-                .get_job(id)
-                .await?
-                .filter(|j| j.state == JobState::Queued)
-            {
+                None => job,
+            };
+            if job.state == JobState::Queued {
                 self.queue
                     .enqueue(&job.envelope(), &job.team, job.priority)
                     .await?;

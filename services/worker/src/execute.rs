@@ -103,7 +103,7 @@ impl Worker {
             ),
         };
         match self.store.end_attempt(id, lease, next, &message).await {
-            Ok(Some(event)) => {
+            Ok(Some((_, event))) => {
                 self.publish(job, &event).await;
                 if next == JobState::Failed {
                     self.count(job, "failed");

@@ -4,7 +4,7 @@
 use crate::rows::{self, JOB_COLUMNS};
 use crate::{Result, Store, events};
 use specdoc_core::{
-    Job, JobId, JobState, JobType, NewEvent, NewJob, TeamId, UnixMillis, now_millis,
+    Job, JobEvent, JobId, JobState, JobType, NewEvent, NewJob, TeamId, UnixMillis, now_millis,
 };
 use sqlx::Row;
 
@@ -15,6 +15,19 @@ pub struct Inserted {
     pub job: Job,
     /// True when the idempotency key matched an earlier job and nothing was inserted.
     pub deduplicated: bool,
+    /// The job's first event ("accepted"), when this call inserted the job.
+    pub accepted: Option<JobEvent>,
+}
+
+impl Inserted {
+    /// The earlier job an idempotency key points at; nothing was inserted.
+    fn earlier(job: Job) -> Self {
+        Self {
+            job,
+            deduplicated: true,
+            accepted: None,
+        }
+    }
 }
 
 /// Which jobs to list. `None` fields match everything.
@@ -48,25 +61,20 @@ impl Store {
     /// idempotency key of the same team, returns the earlier job instead, also under concurrency.
     pub async fn insert_job(&self, new: &NewJob) -> Result<Inserted> {
         if let Some(existing) = self.find_idempotent(new).await? {
-            return Ok(Inserted {
-                job: existing,
-                deduplicated: true,
-            });
+            return Ok(Inserted::earlier(existing));
         }
         match self.insert_new(new).await {
-            Ok(job) => Ok(Inserted {
+            Ok((job, accepted)) => Ok(Inserted {
                 job,
                 deduplicated: false,
+                accepted: Some(accepted),
             }),
             Err(crate::Error::Database(sqlx::Error::Database(e)))
                 if e.is_unique_violation() && new.idempotency_key.is_some() =>
             {
                 // A concurrent submission with the same key won the race: return its job.
                 match self.find_idempotent(new).await? {
-                    Some(job) => Ok(Inserted {
-                        job,
-                        deduplicated: true,
-                    }),
+                    Some(job) => Ok(Inserted::earlier(job)),
                     None => Err(crate::Error::Database(sqlx::Error::Database(e))),
                 }
             }
@@ -88,7 +96,7 @@ impl Store {
         row.as_ref().map(rows::job).transpose()
     }
 
-    async fn insert_new(&self, new: &NewJob) -> Result<Job> {
+    async fn insert_new(&self, new: &NewJob) -> Result<(Job, JobEvent)> {
         let now = now_millis();
         let mut tx = self.pool.begin().await?;
         let row = rows::query(format!(
@@ -126,10 +134,10 @@ impl Store {
                 new.job_type, new.team, new.service
             ),
         );
-        events::insert(&mut tx, new.id, 1, 0, now, &accepted).await?;
+        let accepted = events::insert(&mut tx, new.id, 1, 0, now, &accepted).await?;
         let job = rows::job(&row)?;
         tx.commit().await?;
-        Ok(job)
+        Ok((job, accepted))
     }
 
     /// One job, or `None` if there is no such job.

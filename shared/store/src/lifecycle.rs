@@ -165,14 +165,15 @@ impl Store {
     }
 
     /// Ends a running attempt without results: FAILED for good, or back to QUEUED (released, or
-    /// to be retried). `None` when `lease` is no longer the job's lease.
+    /// to be retried). Returns the job after the change and its event; `None` when `lease` is no
+    /// longer the job's lease.
     pub async fn end_attempt(
         &self,
         id: JobId,
         lease: &LeaseToken,
         next: JobState,
         error: &str,
-    ) -> Result<Option<JobEvent>> {
+    ) -> Result<Option<(Job, JobEvent)>> {
         let now = now_millis();
         let mut tx = self.pool.begin().await?;
         let finished_at = next.is_terminal().then_some(now);
@@ -190,7 +191,7 @@ impl Store {
         let event = NewEvent::lifecycle(next, progress, error);
         let changed = change(&mut tx, update, now, &event).await?;
         tx.commit().await?;
-        Ok(changed.map(|(_, e)| e))
+        Ok(changed)
     }
 
     /// Cancels a job that has not finished. A running job's lease is revoked in the same
