@@ -115,6 +115,7 @@ async fn serve(args: &UpArgs, data_dir: &Path, redis_url: &str) -> Result<()> {
         redis_url: redis_url.to_owned(),
         redis_prefix: args.redis_prefix.clone(),
         database_url,
+        skip_migrations: false,
     };
     eprintln!(
         "specdoc is up: gRPC on {}, HTTP on http://{} (metrics at /metrics), data in {}",

@@ -27,6 +27,14 @@ struct Args {
     /// `all`: the API and the periodic tasks; `api`: the API only; `beat`: the periodic tasks only.
     #[arg(long, env = "SCHEDULER_MODE", value_enum, default_value_t = Mode::All)]
     mode: Mode,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Apply pending database migrations, then exit (run once per release, before the services).
+    Migrate,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -41,7 +49,12 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     specdoc_runtime::logging::init();
     let conns = &args.connections;
-    let store = Store::connect(&conns.database_url).await?;
+    if let Some(Command::Migrate) = args.command {
+        Store::connect(&conns.database_url).await?.close().await;
+        tracing::info!("migrations applied");
+        return Ok(());
+    }
+    let store = conns.open_store().await?;
     let queue = Queue::connect(&conns.redis_url, &conns.redis_prefix).await?;
     let mut config = specdoc_scheduler::Config {
         max_spec_bytes: args.max_spec_bytes,

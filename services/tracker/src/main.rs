@@ -3,7 +3,6 @@
 use clap::Parser;
 use specdoc_queue::Queue;
 use specdoc_runtime::{Dependencies, GrpcHost, config::Connections, tasks};
-use specdoc_store::Store;
 
 /// The specdoc tracker: job status, events, results and statistics.
 #[derive(Debug, Parser)]
@@ -18,7 +17,7 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     specdoc_runtime::logging::init();
     let conns = &args.connections;
-    let store = Store::connect(&conns.database_url).await?;
+    let store = conns.open_store().await?;
     let queue = Queue::connect(&conns.redis_url, &conns.redis_prefix).await?;
     let stop = specdoc_runtime::shutdown_token();
     let fanout = specdoc_tracker::fanout::Fanout::new();

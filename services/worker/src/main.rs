@@ -3,7 +3,6 @@
 use clap::Parser;
 use specdoc_queue::Queue;
 use specdoc_runtime::{Dependencies, GrpcHost, config::Connections};
-use specdoc_store::Store;
 use std::time::Duration;
 
 /// The specdoc worker: leases jobs and runs their pipeline.
@@ -40,7 +39,7 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     specdoc_runtime::logging::init();
     let conns = &args.connections;
-    let store = Store::connect(&conns.database_url).await?;
+    let store = conns.open_store().await?;
     let queue = Queue::connect(&conns.redis_url, &conns.redis_prefix).await?;
     let config = specdoc_worker::Config {
         worker_id: args

@@ -22,11 +22,11 @@ static ENQUEUE: LazyLock<Script> = LazyLock::new(|| {
 if not redis.call('SET', KEYS[1], ARGV[2], 'NX') then return false end
 redis.call('RPUSH', KEYS[2], ARGV[1])
 if redis.call('SADD', KEYS[4], ARGV[3]) == 1 then redis.call('RPUSH', KEYS[3], ARGV[3]) end
-local depth = redis.call('INCR', KEYS[5])
+local depth = redis.call('RPUSH', KEYS[5], '1')
 redis.call('LPUSH', KEYS[6], '1')
 redis.call('LTRIM', KEYS[6], 0, 63)
 local ahead = 0
-for i = 7, #KEYS do ahead = ahead + (tonumber(redis.call('GET', KEYS[i])) or 0) end
+for i = 7, #KEYS do ahead = ahead + redis.call('LLEN', KEYS[i]) end
 return {redis.call('LLEN', KEYS[2]), redis.call('SCARD', KEYS[4]), depth, ahead}
 ",
     )
@@ -57,7 +57,7 @@ for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[4], 'L
     if redis.call('SADD', prefix .. ':active:' .. prio, team) == 1 then
       redis.call('RPUSH', prefix .. ':teams:' .. prio, team)
     end
-    redis.call('INCR', prefix .. ':depth:' .. prio)
+    redis.call('RPUSH', prefix .. ':backlog:' .. prio, '1')
   end
 end
 for _, prio in ipairs({'high', 'normal', 'low'}) do
@@ -73,7 +73,7 @@ for _, prio in ipairs({'high', 'normal', 'low'}) do
       redis.call('SREM', active, team)
     end
     if id then
-      redis.call('DECR', prefix .. ':depth:' .. prio)
+      redis.call('LPOP', prefix .. ':backlog:' .. prio)
       local env = redis.call('GET', prefix .. ':env:' .. id)
       if env then
         redis.call('ZADD', KEYS[1], ARGV[2], id)
@@ -135,7 +135,7 @@ static REMOVE_QUEUED: LazyLock<Script> = LazyLock::new(|| {
         r"
 -- KEYS: ready, ring, active, depth, env.  ARGV: job id, team
 local removed = redis.call('LREM', KEYS[1], 0, ARGV[1])
-if removed > 0 then redis.call('DECRBY', KEYS[4], removed) end
+if removed > 0 then redis.call('LPOP', KEYS[4], removed) end
 if redis.call('LLEN', KEYS[1]) == 0 then
   redis.call('LREM', KEYS[2], 0, ARGV[2])
   redis.call('SREM', KEYS[3], ARGV[2])
@@ -208,10 +208,10 @@ impl Queue {
             .key(keys.ready(priority, team))
             .key(keys.teams(priority))
             .key(active_key(keys.prefix(), priority))
-            .key(keys.depth(priority))
+            .key(keys.backlog(priority))
             .key(keys.doorbell());
         for higher in Priority::ALL.iter().filter(|p| **p < priority) {
-            invocation.key(keys.depth(*higher));
+            invocation.key(keys.backlog(*higher));
         }
         invocation
             .arg(&envelope.job_id)
@@ -346,7 +346,7 @@ impl Queue {
             .key(keys.ready(priority, team))
             .key(keys.teams(priority))
             .key(active_key(keys.prefix(), priority))
-            .key(keys.depth(priority))
+            .key(keys.backlog(priority))
             .key(keys.envelope(job))
             .arg(job.to_string())
             .arg(team.as_str())

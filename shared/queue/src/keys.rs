@@ -37,9 +37,9 @@ impl Keys {
         format!("{}:teams:{priority}", self.prefix)
     }
 
-    /// `P:depth:{prio}`.
-    pub fn depth(&self, priority: Priority) -> String {
-        format!("{}:depth:{priority}", self.prefix)
+    /// `P:backlog:{prio}`.
+    pub fn backlog(&self, priority: Priority) -> String {
+        format!("{}:backlog:{priority}", self.prefix)
     }
 
     /// `P:leases`.

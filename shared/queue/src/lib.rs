@@ -14,7 +14,7 @@
 //! | `P:ready:{prio}:{team}` | list | enqueue (RPUSH), dequeue (LPOP) | ids of one team's queued jobs, FIFO |
 //! | `P:teams:{prio}` | list | enqueue, dequeue | ring of teams with queued jobs; dequeue rotates it (round-robin fairness) |
 //! | `P:active:{prio}` | set | enqueue, dequeue | the teams in the ring, so each appears once |
-//! | `P:depth:{prio}` | string (int) | enqueue (INCR), dequeue (DECR) | queued jobs at that priority |
+//! | `P:backlog:{prio}` | list of `1`s | enqueue (RPUSH), dequeue (LPOP) | one entry per queued job at that priority: a list rather than a counter so that KEDA's Redis list scaler (`LLEN`) can scale workers on it |
 //! | `P:leases` | sorted set | dequeue, renew, ack | job id → lease deadline (ms since epoch) |
 //! | `P:lease-tokens` | hash | dequeue, ack | job id → token of its current lease |
 //! | `P:delayed` | sorted set | worker (retry), dequeue (promotes due entries) | `prio|team|job` → time the retry may start (ms) |

@@ -25,4 +25,18 @@ pub struct Connections {
     /// Database URL: postgres://... or sqlite://path.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: String,
+    /// Leave the schema alone at start-up (a separate `specdoc-scheduler migrate` applies it).
+    #[arg(long, env = "SKIP_MIGRATIONS", default_value_t = false)]
+    pub skip_migrations: bool,
+}
+
+impl Connections {
+    /// Opens the database, applying pending migrations unless `skip_migrations` is set.
+    pub async fn open_store(&self) -> Result<specdoc_store::Store, specdoc_store::Error> {
+        if self.skip_migrations {
+            specdoc_store::Store::open(&self.database_url).await
+        } else {
+            specdoc_store::Store::connect(&self.database_url).await
+        }
+    }
 }

@@ -87,6 +87,14 @@ impl Store {
     /// Connects to `postgres://...` or `sqlite://path` (the SQLite file is created if missing)
     /// and applies pending migrations.
     pub async fn connect(url: &str) -> Result<Self> {
+        let store = Self::open(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    /// Connects without touching the schema: for deployments where one migration job (the Helm
+    /// pre-install hook running `specdoc-scheduler migrate`) owns schema changes.
+    pub async fn open(url: &str) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let backend = if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Backend::Postgres
@@ -127,12 +135,12 @@ impl Store {
                     .await?
             }
         };
-        let store = Self { pool, backend };
-        store.migrate().await?;
-        Ok(store)
+        Ok(Self { pool, backend })
     }
 
-    async fn migrate(&self) -> Result<()> {
+    /// Applies pending migrations. Safe to run from several processes at once: on Postgres sqlx
+    /// holds an advisory lock while it migrates.
+    pub async fn migrate(&self) -> Result<()> {
         match self.backend {
             Backend::Postgres => {
                 sqlx::migrate!("./migrations/postgres")
