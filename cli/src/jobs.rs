@@ -3,7 +3,7 @@
 
 use crate::client::{Target, explain};
 use anyhow::{Context, Result, bail};
-use specdoc_core::{JobState, JobType, OutputFormat, Priority, Step, StepStatus};
+use specdoc_core::{Generation, JobState, JobType, OutputFormat, Priority, Step, StepStatus};
 use specdoc_proto::job::v1 as pb;
 use specdoc_proto::scheduler::v1::{CancelJobRequest, GetQueueStatusRequest, SubmitJobRequest};
 use specdoc_proto::tracker::v1::{
@@ -34,6 +34,10 @@ pub struct SubmitArgs {
     /// Dispatch priority.
     #[arg(long, value_parser = ["high", "normal", "low"], default_value = "normal")]
     pub priority: String,
+    /// How missing prose is written: not at all, only what the spec lacks, or all of it
+    /// (rewrite-all needs an LLM on the workers).
+    #[arg(long, value_parser = ["off", "fill-missing", "rewrite-all"], default_value = "fill-missing")]
+    pub generation: String,
     /// Submitting again with the same key returns the same job.
     #[arg(long)]
     pub idempotency_key: Option<String>,
@@ -118,6 +122,8 @@ pub async fn submit(args: SubmitArgs) -> Result<ExitCode> {
         .map(OutputFormat::to_proto)
         .collect();
     let priority = Priority::from_name(&args.priority).unwrap_or(Priority::Normal);
+    let generation = Generation::from_name(&args.generation.replace('-', "_"))
+        .unwrap_or(Generation::FillMissing);
     let request = SubmitJobRequest {
         team_id: args.team_id,
         service_name: args.service_name,
@@ -125,9 +131,19 @@ pub async fn submit(args: SubmitArgs) -> Result<ExitCode> {
         spec,
         output_formats: formats,
         priority: priority.to_proto(),
+        generation: generation.to_proto(),
         idempotency_key: args.idempotency_key.unwrap_or_default(),
         ..Default::default()
     };
+    let mut request = tonic::Request::new(request);
+    // A CI pipeline or script that traces itself passes its context the usual way, and the
+    // job's spans join its trace.
+    if let Some(traceparent) = std::env::var("TRACEPARENT")
+        .ok()
+        .and_then(|tp| tp.parse().ok())
+    {
+        request.metadata_mut().insert("traceparent", traceparent);
+    }
     let response = args
         .target
         .scheduler()
@@ -248,10 +264,20 @@ pub async fn status(args: JobArgs) -> Result<ExitCode> {
         println!("quality    {score}/100");
     }
     if job.degraded {
-        println!("degraded   yes (prose written by the deterministic writer)");
+        println!(
+            "degraded   {} (the deterministic writer filled in)",
+            if job.degraded_reason.is_empty() {
+                "yes"
+            } else {
+                &job.degraded_reason
+            }
+        );
     }
     if !job.error.is_empty() {
         println!("error      {}", job.error);
+    }
+    if !job.trace_id.is_empty() {
+        println!("trace      {}", job.trace_id);
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -46,10 +46,13 @@ pub struct UpArgs {
     /// Seconds a job may run.
     #[arg(long, env = "JOB_TIMEOUT", default_value_t = 300)]
     pub job_timeout: u64,
+    /// The LLM that writes missing prose (unset: the deterministic writer).
+    #[command(flatten)]
+    pub genai: specdoc_genai::GenAiArgs,
 }
 
 pub async fn run(args: UpArgs) -> Result<ExitCode> {
-    specdoc_runtime::logging::init();
+    let _telemetry = specdoc_runtime::telemetry::init("specdoc");
     std::fs::create_dir_all(&args.data_dir)
         .with_context(|| format!("cannot create data dir {}", args.data_dir.display()))?;
     let data_dir = args
@@ -91,6 +94,11 @@ async fn serve(args: &UpArgs, data_dir: &Path, redis_url: &str) -> Result<()> {
         stop.clone(),
         scheduler.clone().run_periodic_tasks(),
     );
+    tasks::spawn(
+        "queue-gauges",
+        stop.clone(),
+        scheduler.clone().run_queue_gauges(),
+    );
     let fanout = specdoc_tracker::fanout::Fanout::new();
     tasks::spawn(
         "event-fanout",
@@ -100,6 +108,7 @@ async fn serve(args: &UpArgs, data_dir: &Path, redis_url: &str) -> Result<()> {
     let worker_config = specdoc_worker::Config {
         max_concurrent_jobs: args.max_concurrent_jobs,
         job_timeout: Duration::from_secs(args.job_timeout),
+        genai: args.genai.build()?,
         ..Default::default()
     };
     let worker = specdoc_worker::Worker::new(store.clone(), queue.clone(), worker_config);

@@ -236,3 +236,68 @@ fn health_against_nothing_reports_each_component_down_and_exits_1() {
         );
     }
 }
+
+#[test]
+fn up_with_an_llm_has_it_write_the_missing_prose() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let llm = runtime.block_on(common::llm::FakeLlm::start(common::llm::Behaviour::Write));
+    let data = TempDir::new();
+    let spec = data.path().join("bare.yaml");
+    std::fs::write(
+        &spec,
+        "openapi: 3.0.3\ninfo: {title: Bare, version: '1'}\npaths:\n  /widgets:\n    get:\n      responses: {'200': {description: ok}}\n",
+    )
+    .unwrap();
+    let port = free_port();
+    let _up = ChildGuard(
+        Command::new(binary("specdoc"))
+            .args(["up", "--listen", &format!("127.0.0.1:{port}")])
+            .args(["--http-listen", &format!("127.0.0.1:{}", free_port())])
+            .arg("--data-dir")
+            .arg(data.path())
+            .env("REDIS_URL", specdoc_testkit::redis_url())
+            .env("REDIS_PREFIX", specdoc_testkit::unique_prefix())
+            .env("GENAI_BASE_URL", &llm.url)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_until_serving(port);
+    let (code, out, err) = specdoc(
+        port,
+        &[
+            "submit",
+            spec.to_str().unwrap(),
+            "--team-id",
+            "demo",
+            "--service-name",
+            "bare",
+            "--watch",
+        ],
+    );
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("the LLM wrote"), "{out}");
+    let job_id = out
+        .lines()
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let (_, status, _) = specdoc(port, &["status", &job_id]);
+    assert!(!status.contains("degraded"), "{status}");
+    let out_dir = data.path().join("docs");
+    let (code, _, err) = specdoc(
+        port,
+        &["result", &job_id, "--out", out_dir.to_str().unwrap()],
+    );
+    assert_eq!(code, 0, "{err}");
+    let markdown = std::fs::read_to_string(out_dir.join("bare.md")).unwrap();
+    assert!(
+        markdown.contains("LLM wrote") && markdown.contains("_(generated)_"),
+        "{markdown}"
+    );
+    assert!(llm.hits() >= 1);
+}

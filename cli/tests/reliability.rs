@@ -180,7 +180,7 @@ async fn a_worker_paused_past_its_lease_cannot_overwrite_the_newer_attempt() {
             "specdoc-worker",
             &[("LEASE_SECONDS", "3"), ("RUST_LOG", "info")],
             |command| {
-                command.stdout(std::process::Stdio::piped());
+                command.stderr(std::process::Stdio::piped());
             },
         )
         .await;
@@ -205,9 +205,9 @@ async fn a_worker_paused_past_its_lease_cannot_overwrite_the_newer_attempt() {
 
     zombie.signal("CONT");
     // Wait until the zombie notices it lost the job (its own log says so), then compare.
-    let stdout = zombie.0.stdout.take().unwrap();
+    let logs = zombie.0.stderr.take().unwrap();
     let noticed = tokio::task::spawn_blocking(move || {
-        BufReader::new(stdout)
+        BufReader::new(logs)
             .lines()
             .map_while(Result::ok)
             .any(|line| line.contains("lease lost") || line.contains("job interrupted"))

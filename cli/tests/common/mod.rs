@@ -1,6 +1,8 @@
 //! Helpers shared by the tests that run the service binaries as processes.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod llm;
+
 use specdoc_proto::job::v1 as job_pb;
 use specdoc_proto::scheduler::v1::SubmitJobRequest;
 use specdoc_proto::scheduler::v1::scheduler_service_client::SchedulerServiceClient;
@@ -70,13 +72,24 @@ impl Deployment {
         env: &[(&str, &str)],
         configure: impl Fn(&mut Command),
     ) -> (ChildGuard, Channel) {
+        let (child, channel, _) = self.spawn_serving_on_port(name, env, configure).await;
+        (child, channel)
+    }
+
+    /// [`spawn_serving_with`](Self::spawn_serving_with), also returning the gRPC port.
+    pub async fn spawn_serving_on_port(
+        &self,
+        name: &str,
+        env: &[(&str, &str)],
+        configure: impl Fn(&mut Command),
+    ) -> (ChildGuard, Channel, u16) {
         for _ in 0..5 {
             let port = free_port();
             let mut command = self.command(name, port, env);
             configure(&mut command);
             let mut child = ChildGuard(command.spawn().unwrap());
             if let Some(channel) = serving_channel_of(port, Some(&mut child)).await {
-                return (child, channel);
+                return (child, channel, port);
             }
         }
         panic!("{name} never served on any of 5 ports");

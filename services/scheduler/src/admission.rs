@@ -62,9 +62,7 @@ impl SchedulerApi {
         }
         metrics()
             .jobs_submitted
-            .get_or_create(&JobLabels {
-                job_type: job.job_type.to_string(),
-            })
+            .get_or_create(&JobLabels::new(job.job_type, job.team.as_str()))
             .inc();
         tracing::info!(job_id = %job.id, team = %job.team, job_type = %job.job_type, spec_bytes = job.spec_bytes, "job accepted");
         let position = self.dispatch(&job, inserted.accepted.as_ref()).await;

@@ -13,7 +13,7 @@ use specdoc_proto::scheduler::v1::{
 };
 use specdoc_queue::Queue;
 use specdoc_runtime::ApiError;
-use specdoc_runtime::metrics::{OutcomeLabels, metrics};
+use specdoc_runtime::metrics::metrics;
 use specdoc_store::{CancelOutcome, Store};
 use std::sync::Arc;
 use tonic::{Request, Response, Status};
@@ -58,13 +58,12 @@ impl SchedulerApi {
                 event,
                 was_running,
             } => {
-                metrics()
-                    .jobs_finished
-                    .get_or_create(&OutcomeLabels {
-                        job_type: job.job_type.to_string(),
-                        state: "cancelled".into(),
-                    })
-                    .inc();
+                metrics().job_finished(
+                    job.job_type,
+                    job.team.as_str(),
+                    "cancelled",
+                    job.created_at,
+                );
                 // Best effort from here: the record already says CANCELLED, which the worker's
                 // next guarded write will see even if these signals are lost.
                 if was_running {
@@ -139,24 +138,17 @@ impl SchedulerApi {
     }
 }
 
-/// The W3C traceparent of the caller, when it sent one.
-fn traceparent<T>(request: &Request<T>) -> Option<String> {
-    request
-        .metadata()
-        .get("traceparent")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
-}
-
 #[tonic::async_trait]
 impl SchedulerService for SchedulerApi {
     async fn submit_job(
         &self,
         request: Request<SubmitJobRequest>,
     ) -> Result<Response<SubmitJobResponse>, Status> {
-        let parent = traceparent(&request);
+        // The request's span (see `grpc_telemetry`) continues the caller's trace; the job
+        // carries that span's context, so its whole run joins the same trace.
+        let traceparent = specdoc_runtime::telemetry::current_traceparent();
         Ok(Response::new(
-            self.submit(request.into_inner(), parent).await?,
+            self.submit(request.into_inner(), traceparent).await?,
         ))
     }
 

@@ -47,7 +47,7 @@ enum Mode {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    specdoc_runtime::logging::init();
+    let _telemetry = specdoc_runtime::telemetry::init("specdoc-scheduler");
     let conns = &args.connections;
     if let Some(Command::Migrate) = args.command {
         Store::connect(&conns.database_url).await?.close().await;
@@ -66,6 +66,7 @@ async fn main() -> anyhow::Result<()> {
     config.limits.max_bytes = args.max_spec_bytes;
     let api = specdoc_scheduler::SchedulerApi::new(store.clone(), queue.clone(), config);
     let stop = specdoc_runtime::shutdown_token();
+    tasks::spawn("queue-gauges", stop.clone(), api.clone().run_queue_gauges());
     if args.mode != Mode::Api {
         tasks::spawn(
             "periodic-tasks",

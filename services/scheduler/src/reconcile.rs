@@ -7,6 +7,11 @@
 use crate::SchedulerApi;
 use specdoc_core::{JobState, now_millis};
 use specdoc_runtime::ApiError;
+use specdoc_runtime::metrics::{PriorityLabels, metrics};
+use std::time::Duration;
+
+/// How often the queue gauges are refreshed.
+const QUEUE_GAUGE_INTERVAL: Duration = Duration::from_secs(5);
 
 impl SchedulerApi {
     /// Ends the attempts whose leases expired and dispatches their jobs again. Returns how many
@@ -14,6 +19,7 @@ impl SchedulerApi {
     pub async fn reap_expired_leases(&self) -> Result<usize, ApiError> {
         let mut requeued = 0;
         for (id, token) in self.queue.reclaim_expired(1000).await? {
+            metrics().lease_reclaims.inc();
             let Some(job) = self.store.get_job(id).await? else {
                 continue;
             };
@@ -34,6 +40,14 @@ impl SchedulerApi {
             let job = match self.store.end_attempt(id, &token, next, message).await? {
                 Some((ended, event)) => {
                     tracing::warn!(job_id = %id, state = %next, "lease expired; attempt ended");
+                    if next == JobState::Failed {
+                        metrics().job_finished(
+                            ended.job_type,
+                            ended.team.as_str(),
+                            "failed",
+                            ended.created_at,
+                        );
+                    }
                     let _ = self.queue.publish_event(&ended.event_record(&event)).await;
                     ended
                 }
@@ -125,6 +139,39 @@ impl SchedulerApi {
                 if let Err(error) = self.apply_retention().await {
                     tracing::warn!(%error, "retention failed");
                 }
+            }
+        }
+    }
+
+    /// Keeps the queue gauges (`specdoc_queue_depth`, `specdoc_queue_oldest_job_age_seconds`)
+    /// current. Every replica runs it (it only reads), so whichever one is scraped is right.
+    pub async fn run_queue_gauges(self) {
+        let mut tick = tokio::time::interval(QUEUE_GAUGE_INTERVAL);
+        loop {
+            tick.tick().await;
+            let backlog = match self.queue.backlog().await {
+                Ok(backlog) => backlog,
+                Err(error) => {
+                    tracing::debug!(%error, "cannot read the backlog for the queue gauges");
+                    continue;
+                }
+            };
+            let now = now_millis();
+            for entry in backlog {
+                let labels = PriorityLabels {
+                    priority: entry.priority.to_string(),
+                };
+                let age_ms = entry
+                    .oldest
+                    .and_then(|id| id.created_at_millis())
+                    .map_or(0, |created| (now - created).max(0));
+                let m = metrics();
+                m.queue_depth
+                    .get_or_create(&labels)
+                    .set(i64::try_from(entry.queued).unwrap_or(i64::MAX));
+                m.queue_oldest_seconds
+                    .get_or_create(&labels)
+                    .set(age_ms as f64 / 1000.0);
             }
         }
     }

@@ -8,6 +8,7 @@ use specdoc_proto::job::v1 as job_pb;
 use specdoc_proto::tracker::v1::tracker_service_server::{TrackerService, TrackerServiceServer};
 use specdoc_proto::tracker::v1::*;
 use specdoc_runtime::ApiError;
+use specdoc_runtime::metrics::metrics;
 use specdoc_store::{JobFilter as StoreFilter, Store};
 use std::collections::BTreeMap;
 use std::pin::Pin;
@@ -226,13 +227,12 @@ impl TrackerService for TrackerApi {
         let live = self.fanout.subscribe();
         let job = self.job(&request.job_id).await?;
         let (out, stream) = tokio::sync::mpsc::channel(WATCH_BUFFER);
-        tokio::spawn(watch_job(
-            self.store.clone(),
-            live,
-            job.id,
-            request.after_seq,
-            out,
-        ));
+        let open = metrics().stream_opened("WatchJob");
+        let watch = watch_job(self.store.clone(), live, job.id, request.after_seq, out);
+        tokio::spawn(async move {
+            let _open = open;
+            watch.await;
+        });
         Ok(Response::new(Box::pin(ReceiverStream::new(stream))))
     }
 
@@ -246,9 +246,16 @@ impl TrackerService for TrackerApi {
         let mut live = self.fanout.subscribe();
         let store = self.store.clone();
         let (out, stream) = tokio::sync::mpsc::channel(WATCH_BUFFER);
+        let open = metrics().stream_opened("WatchJobs");
         tokio::spawn(async move {
+            let _open = open;
             loop {
-                let record = match live.recv().await {
+                // A client that left ends the stream even while no event arrives.
+                let received = tokio::select! {
+                    received = live.recv() => received,
+                    () = out.closed() => return,
+                };
+                let record = match received {
                     Ok(record) => record,
                     Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => return,

@@ -15,7 +15,7 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    specdoc_runtime::logging::init();
+    let _telemetry = specdoc_runtime::telemetry::init("specdoc-tracker");
     let conns = &args.connections;
     let store = conns.open_store().await?;
     let queue = Queue::connect(&conns.redis_url, &conns.redis_prefix).await?;

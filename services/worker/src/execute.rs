@@ -3,17 +3,32 @@
 
 use crate::Worker;
 use crate::pipeline::{Failure, Pipeline};
-use specdoc_core::{Job, JobEvent, JobState};
+use specdoc_core::{Job, JobEvent, JobState, now_millis};
 use specdoc_queue::Leased;
-use specdoc_runtime::metrics::{OutcomeLabels, metrics};
+use specdoc_runtime::metrics::{JobTypeLabels, metrics};
+use specdoc_runtime::telemetry;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
 
 impl Worker {
-    /// Runs one leased job to its end; holds `_slot` meanwhile.
-    pub(crate) async fn execute(self: Arc<Self>, leased: Leased, _slot: OwnedSemaphorePermit) {
+    /// Runs one leased job to its end; holds `_slot` meanwhile. The attempt is a span that
+    /// continues the trace of the job's submission (its traceparent rides in the envelope).
+    pub(crate) async fn execute(self: Arc<Self>, leased: Leased, slot: OwnedSemaphorePermit) {
+        let span = tracing::info_span!(
+            "job",
+            otel.name = "run job",
+            job_id = %leased.job_id,
+            worker_id = %self.config.worker_id,
+        );
+        let traceparent = Some(leased.envelope.traceparent.as_str()).filter(|t| !t.is_empty());
+        telemetry::continue_trace(&span, traceparent);
+        self.run_attempt(leased, slot).instrument(span).await;
+    }
+
+    async fn run_attempt(self: Arc<Self>, leased: Leased, _slot: OwnedSemaphorePermit) {
         let id = leased.job_id;
         let lease = leased.lease.clone();
         let job = match self
@@ -38,6 +53,11 @@ impl Worker {
             }
         };
         tracing::info!(job_id = %id, attempt = job.attempt, job_type = %job.job_type, "job started");
+        if job.attempt == 1
+            && let Some(traceparent) = &job.traceparent
+        {
+            telemetry::record_span("queue wait", traceparent, job.created_at, now_millis());
+        }
         let cancel = CancellationToken::new();
         if let Ok(mut running) = self.running.lock() {
             running.insert(id, cancel.clone());
@@ -126,6 +146,12 @@ impl Worker {
                 .await
                 .map(drop),
             JobState::Retrying => {
+                metrics()
+                    .retries
+                    .get_or_create(&JobTypeLabels {
+                        job_type: job.job_type.to_string(),
+                    })
+                    .inc();
                 let delay = self.backoff(job.attempt);
                 tracing::info!(job_id = %id, delay_ms = delay.as_millis() as u64, "retry scheduled");
                 self.queue
@@ -152,13 +178,7 @@ impl Worker {
     }
 
     fn count(&self, job: &Job, state: &str) {
-        metrics()
-            .jobs_finished
-            .get_or_create(&OutcomeLabels {
-                job_type: job.job_type.to_string(),
-                state: state.into(),
-            })
-            .inc();
+        metrics().job_finished(job.job_type, job.team.as_str(), state, job.created_at);
     }
 
     async fn ack(&self, leased: &Leased) {

@@ -8,6 +8,7 @@
 
 mod api;
 mod execute;
+mod llm_cache;
 mod pipeline;
 mod quality;
 mod signals;
@@ -44,6 +45,8 @@ pub struct Config {
     pub retry_base: Duration,
     /// Longest backoff.
     pub retry_max: Duration,
+    /// The LLM writer; `None` means the deterministic writer alone (degraded generation).
+    pub genai: Option<specdoc_genai::Writer>,
 }
 
 impl Default for Config {
@@ -57,6 +60,7 @@ impl Default for Config {
             limits: specdoc_docs::Limits::default(),
             retry_base: Duration::from_secs(1),
             retry_max: Duration::from_secs(60),
+            genai: None,
         }
     }
 }

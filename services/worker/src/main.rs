@@ -32,12 +32,14 @@ struct Args {
     /// This worker's id; random by default.
     #[arg(long, env = "WORKER_ID")]
     worker_id: Option<String>,
+    #[command(flatten)]
+    genai: specdoc_genai::GenAiArgs,
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    specdoc_runtime::logging::init();
+    let _telemetry = specdoc_runtime::telemetry::init("specdoc-worker");
     let conns = &args.connections;
     let store = conns.open_store().await?;
     let queue = Queue::connect(&conns.redis_url, &conns.redis_prefix).await?;
@@ -52,6 +54,7 @@ async fn main() -> anyhow::Result<()> {
         grace: Duration::from_secs(args.shutdown_grace),
         retry_base: Duration::from_millis(args.retry_base_ms),
         retry_max: Duration::from_millis(args.retry_max_ms),
+        genai: args.genai.build()?,
         ..Default::default()
     };
     let worker = specdoc_worker::Worker::new(store.clone(), queue.clone(), config);

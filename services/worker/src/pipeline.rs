@@ -7,13 +7,16 @@
 //! progress.
 
 use crate::Worker;
-use specdoc_core::{Job, JobType, LeaseToken, NewEvent, OutputFormat, Step, StepStatus};
+use specdoc_core::{
+    Generation, Job, JobType, LeaseToken, NewEvent, OutputFormat, Step, StepStatus,
+};
 use specdoc_docs::{Score, Spec};
 use specdoc_proto::Message;
-use specdoc_runtime::metrics::{StepLabels, metrics};
+use specdoc_runtime::metrics::{JobTypeLabels, StepLabels, metrics};
 use specdoc_store::Results;
 use std::sync::Arc;
 use std::time::Instant;
+use tracing::Instrument;
 
 /// Why an attempt ended without results.
 #[derive(Debug)]
@@ -41,6 +44,11 @@ pub(crate) struct Pipeline {
     pub(crate) lease: LeaseToken,
 }
 
+/// The span of one step, a child of the job's span (one trace per job, one span per step).
+fn step_span(step: Step) -> tracing::Span {
+    tracing::info_span!("step", otel.name = %step, step = %step)
+}
+
 /// Runs CPU-bound work on the blocking pool.
 async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> T + Send + 'static,
@@ -53,9 +61,12 @@ async fn blocking<T: Send + 'static>(
 impl Pipeline {
     pub(crate) async fn run(self) -> Result<(), Failure> {
         let documentation = self.job.job_type == JobType::Documentation;
-        let mut spec = self.parse().await?;
+        let mut spec = self.parse().instrument(step_span(Step::Parse)).await?;
         let degraded = if documentation {
-            let (filled, degraded) = self.generate(spec).await?;
+            let (filled, degraded) = self
+                .generate(spec)
+                .instrument(step_span(Step::Generate))
+                .await?;
             spec = filled;
             degraded
         } else {
@@ -65,18 +76,25 @@ impl Pipeline {
                 "quality-score jobs do not generate prose",
             )
             .await?;
-            false
+            None
         };
         let spec = Arc::new(spec);
         let (documents, score) = if documentation {
-            self.format(spec.clone()).await?
+            self.format(spec.clone())
+                .instrument(step_span(Step::Format))
+                .await?
         } else {
             self.skip(Step::Format, 60, "quality-score jobs render no documents")
                 .await?;
             (Vec::new(), None)
         };
-        let score = self.score(spec, score).await?;
-        self.store(documents, &score, degraded).await
+        let score = self
+            .score(spec, score)
+            .instrument(step_span(Step::Score))
+            .await?;
+        self.store(documents, &score, degraded)
+            .instrument(step_span(Step::Store))
+            .await
     }
 
     /// Records one event of this attempt; `Interrupted` when the lease no longer holds.
@@ -163,20 +181,65 @@ impl Pipeline {
         }
     }
 
-    /// Fills the prose the spec lacks. No LLM is configured here, so the deterministic writer
-    /// does it and the step reports itself degraded, with the reason.
-    async fn generate(&self, mut spec: Spec) -> Result<(Spec, bool), Failure> {
+    /// Fills the prose the spec lacks, as the job's generation mode says: the LLM first (when
+    /// configured), then the deterministic writer for whatever is still missing. Any LLM
+    /// trouble makes the step *degraded*, with the reason; it never fails the job.
+    async fn generate(&self, mut spec: Spec) -> Result<(Spec, Option<String>), Failure> {
         let since = self.started(Step::Generate, 25).await?;
+        let mode = match self.job.generation {
+            Generation::Off => {
+                let message = "generation off: the documents hold only the spec's own prose";
+                self.finished(
+                    Step::Generate,
+                    since,
+                    StepStatus::Skipped,
+                    40,
+                    message.into(),
+                )
+                .await?;
+                return Ok((spec, None));
+            }
+            Generation::FillMissing => specdoc_genai::Mode::FillMissing,
+            Generation::RewriteAll => specdoc_genai::Mode::RewriteAll,
+        };
+        let (llm, degraded) = match &self.worker.config.genai {
+            Some(writer) => {
+                let cache = crate::llm_cache::StoreCache(&self.worker.store);
+                let enrichment = writer.enrich(&mut spec, mode, &cache).await;
+                let degraded = enrichment.degraded.clone();
+                (Some(enrichment), degraded)
+            }
+            None => (
+                None,
+                Some("no LLM configured (GENAI_BASE_URL is unset)".to_owned()),
+            ),
+        };
         let (spec, filled) = blocking(move || {
             let filled = specdoc_docs::prose::fill_missing(&mut spec);
             (spec, filled)
         })
         .await?;
-        let message =
-            format!("degraded: no LLM configured; the deterministic writer filled {filled} texts");
-        self.finished(Step::Generate, since, StepStatus::Degraded, 40, message)
+        let from_llm = llm.as_ref().map_or(String::new(), |e| {
+            format!(
+                "the LLM wrote {} texts ({} requests, {} from cache); ",
+                e.filled, e.requests, e.cache_hits
+            )
+        });
+        let (status, message) = match &degraded {
+            Some(reason) => (
+                StepStatus::Degraded,
+                format!(
+                    "degraded: {reason}; {from_llm}the deterministic writer filled {filled} texts"
+                ),
+            ),
+            None => (
+                StepStatus::Succeeded,
+                format!("{from_llm}the deterministic writer filled {filled} texts"),
+            ),
+        };
+        self.finished(Step::Generate, since, status, 40, message)
             .await?;
-        Ok((spec, true))
+        Ok((spec, degraded))
     }
 
     async fn format(
@@ -234,7 +297,7 @@ impl Pipeline {
         &self,
         documents: Vec<(OutputFormat, Vec<u8>)>,
         score: &Score,
-        degraded: bool,
+        degraded: Option<String>,
     ) -> Result<(), Failure> {
         self.started(Step::Store, 90).await?;
         let count = documents.len();
@@ -258,6 +321,14 @@ impl Pipeline {
         {
             Some(event) => {
                 self.worker.publish(&self.job, &event).await;
+                if results.degraded.is_some() {
+                    metrics()
+                        .jobs_degraded
+                        .get_or_create(&JobTypeLabels {
+                            job_type: self.job.job_type.to_string(),
+                        })
+                        .inc();
+                }
                 Ok(())
             }
             None => Err(Failure::Interrupted),

@@ -77,6 +77,18 @@ domain_enum!(
 );
 
 domain_enum!(
+    /// How a documentation job writes the prose its spec lacks.
+    Generation => Generation {
+        /// No generated prose.
+        Off = "off",
+        /// Write what is missing (the default).
+        FillMissing = "fill_missing",
+        /// Rewrite all prose with the LLM.
+        RewriteAll = "rewrite_all",
+    }
+);
+
+domain_enum!(
     /// Dispatch priority.
     Priority => Priority {
         /// Served first.

@@ -15,6 +15,13 @@ impl JobId {
         Self(uuid::Uuid::now_v7())
     }
 
+    /// When the id was made (its UUIDv7 timestamp), in Unix milliseconds; `None` for ids of
+    /// another UUID version.
+    pub fn created_at_millis(&self) -> Option<i64> {
+        let (secs, nanos) = self.0.get_timestamp()?.to_unix();
+        i64::try_from(secs * 1000 + u64::from(nanos / 1_000_000)).ok()
+    }
+
     /// Parses a request's `job_id` field.
     pub fn parse_field(value: &str) -> Result<Self, Invalid> {
         if value.is_empty() {

@@ -1,8 +1,8 @@
 //! A job as recorded, and the validated form a submission takes before it is stored.
 
 use crate::{
-    Invalid, JobId, JobState, JobType, OutputFormat, Priority, ServiceName, SpecFormat, Step,
-    TeamId, UnixMillis, timestamp,
+    Generation, Invalid, JobId, JobState, JobType, OutputFormat, Priority, ServiceName, SpecFormat,
+    Step, TeamId, UnixMillis, timestamp,
 };
 use specdoc_proto::job::v1 as pb;
 use specdoc_proto::scheduler::v1::SubmitJobRequest;
@@ -30,6 +30,8 @@ pub struct NewJob {
     pub spec_version: Option<String>,
     /// Attempts allowed.
     pub max_attempts: u32,
+    /// How missing prose is written.
+    pub generation: Generation,
     /// The spec's bytes.
     pub spec: Vec<u8>,
     /// W3C traceparent of the submission.
@@ -75,6 +77,12 @@ impl NewJob {
             value => Priority::from_proto(value)
                 .ok_or_else(|| Invalid::new("priority", format!("{value} is not a priority")))?,
         };
+        let generation = match req.generation {
+            0 => Generation::FillMissing,
+            value => Generation::from_proto(value).ok_or_else(|| {
+                Invalid::new("generation", format!("{value} is not a generation mode"))
+            })?,
+        };
         let idempotency_key = optional_text("idempotency_key", req.idempotency_key, 128)?;
         let spec_version = optional_text("spec_version", req.spec_version, 128)?;
         Ok((
@@ -90,6 +98,7 @@ impl NewJob {
                 idempotency_key,
                 spec_version,
                 max_attempts,
+                generation,
                 spec: req.spec,
                 traceparent: None,
             },
@@ -158,6 +167,10 @@ pub struct Job {
     pub quality_score: Option<u32>,
     /// Whether generation was degraded.
     pub degraded: bool,
+    /// Why generation was degraded.
+    pub degraded_reason: Option<String>,
+    /// How missing prose is written.
+    pub generation: Generation,
     /// Client idempotency key.
     pub idempotency_key: Option<String>,
     /// The spec's version label.
@@ -200,6 +213,8 @@ impl Job {
                 .and_then(|tp| tp.split('-').nth(1))
                 .unwrap_or_default()
                 .to_owned(),
+            generation: self.generation.to_proto(),
+            degraded_reason: self.degraded_reason.clone().unwrap_or_default(),
         }
     }
 }

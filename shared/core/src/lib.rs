@@ -11,7 +11,9 @@ mod ids;
 mod job;
 mod time;
 
-pub use enums::{JobState, JobType, OutputFormat, Priority, SpecFormat, Step, StepStatus};
+pub use enums::{
+    Generation, JobState, JobType, OutputFormat, Priority, SpecFormat, Step, StepStatus,
+};
 pub use event::{JobEvent, NewEvent};
 pub use ids::{JobId, LeaseToken, ServiceName, TeamId};
 pub use job::{Job, NewJob};

@@ -163,6 +163,37 @@ return out
     )
 });
 
+static BACKLOG: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+-- ARGV: prefix.  Per priority: queued count and the smallest head id among the teams' lists
+-- (ids are UUIDv7, so the smallest is the oldest submission).
+local out = {}
+for _, prio in ipairs({'high', 'normal', 'low'}) do
+  local oldest = ''
+  for _, team in ipairs(redis.call('LRANGE', ARGV[1] .. ':teams:' .. prio, 0, -1)) do
+    local head = redis.call('LINDEX', ARGV[1] .. ':ready:' .. prio .. ':' .. team, 0)
+    if head and (oldest == '' or head < oldest) then oldest = head end
+  end
+  table.insert(out, redis.call('LLEN', ARGV[1] .. ':backlog:' .. prio))
+  table.insert(out, oldest)
+end
+return out
+",
+    )
+});
+
+/// Queued jobs of one priority, for the queue gauges.
+#[derive(Debug, Clone)]
+pub struct Backlog {
+    /// The priority.
+    pub priority: Priority,
+    /// Jobs queued at it.
+    pub queued: u64,
+    /// The longest-waiting of them (by submission time), if any.
+    pub oldest: Option<JobId>,
+}
+
 /// A job a worker now holds a lease on.
 #[derive(Debug, Clone)]
 pub struct Leased {
@@ -375,6 +406,24 @@ impl Queue {
             }
         }
         Ok(slices_sorted(slices))
+    }
+
+    /// Queued count and oldest job of each priority, high first.
+    pub async fn backlog(&self) -> Result<Vec<Backlog>> {
+        let mut conn = self.conn.clone();
+        let flat: Vec<(u64, String)> = BACKLOG
+            .arg(self.keys.prefix())
+            .invoke_async(&mut conn)
+            .await?;
+        Ok([Priority::High, Priority::Normal, Priority::Low]
+            .into_iter()
+            .zip(flat)
+            .map(|(priority, (queued, oldest))| Backlog {
+                priority,
+                queued,
+                oldest: oldest.parse().ok(),
+            })
+            .collect())
     }
 
     /// Jobs currently leased.

@@ -38,7 +38,7 @@ mod events;
 pub mod keys;
 
 pub use control::CancelSubscription;
-pub use dispatch::{Leased, QueueDepths};
+pub use dispatch::{Backlog, Leased, QueueDepths};
 pub use events::EventBatch;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
@@ -49,7 +49,7 @@ use std::time::Duration;
 pub enum Error {
     /// Redis failed or is unreachable (transient).
     #[error("redis error: {0}")]
-    Redis(#[from] redis::RedisError),
+    Redis(redis::RedisError),
     /// Bytes in Redis did not decode as the expected protobuf message.
     #[error("undecodable {what} in redis: {source}")]
     Decode {
@@ -61,6 +61,14 @@ pub enum Error {
     /// A job id in Redis is not a UUID.
     #[error("malformed job id in redis: {0:?}")]
     BadJobId(String),
+}
+
+/// Every Redis error passes here, so `specdoc_redis_errors_total` counts them all.
+impl From<redis::RedisError> for Error {
+    fn from(error: redis::RedisError) -> Self {
+        specdoc_metrics::metrics().redis_errors.inc();
+        Error::Redis(error)
+    }
 }
 
 /// The result type of queue operations.

@@ -141,6 +141,7 @@ impl GrpcHost {
         tonic::transport::Server::builder()
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .http2_keepalive_timeout(Some(Duration::from_secs(10)))
+            .layer(tower_layer::layer_fn(crate::grpc_telemetry::layer))
             .add_routes(routes.routes())
             .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stop.cancelled_owned())
             .await?;

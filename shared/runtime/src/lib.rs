@@ -7,18 +7,20 @@
 //! - [`tasks`]: named background tasks that stop with the process.
 //! - [`http`]: the HTTP side (health and metrics; later the web monitor).
 //! - [`metrics`]: the Prometheus registry every service counts into.
-//! - [`logging`]: `tracing` set up from `RUST_LOG`.
+//! - [`telemetry`]: logs (text or JSON with trace ids) and OpenTelemetry traces.
+//! - [`grpc_telemetry`]: a span and metrics per gRPC call.
 //! - [`shutdown_signal`]: SIGTERM or Ctrl-C.
 
 pub mod config;
+pub mod grpc_telemetry;
 pub mod host;
 pub mod http;
-pub mod logging;
-pub mod metrics;
 pub mod status;
 pub mod tasks;
+pub mod telemetry;
 
 pub use host::{Dependencies, GrpcHost, HostError};
+pub use specdoc_metrics as metrics;
 pub use status::ApiError;
 pub use tokio_util::sync::CancellationToken;
 

@@ -92,8 +92,8 @@ impl Store {
 }
 
 impl Store {
-    /// Deletes jobs that finished before `before`, with their specs, events and results
-    /// (retention). Returns how many jobs were deleted.
+    /// Deletes jobs that finished before `before`, with their specs, events and results, and
+    /// LLM answers cached before it (retention). Returns how many jobs were deleted.
     pub async fn delete_finished_before(&self, before: UnixMillis) -> Result<u64> {
         // Children first: SQLite only cascades with foreign keys on, which a connection may lack.
         let mut tx = self.pool.begin().await?;
@@ -106,6 +106,10 @@ impl Store {
             .await?;
         }
         let deleted = sqlx::query("DELETE FROM jobs WHERE finished_at < $1")
+            .bind(before)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM genai_cache WHERE created_at < $1")
             .bind(before)
             .execute(&mut *tx)
             .await?;

@@ -102,8 +102,8 @@ impl Store {
         let row = rows::query(format!(
             "INSERT INTO jobs (id, team_id, service_name, job_type, spec_format, output_formats, \
              priority, state, max_attempts, created_at, last_seq, spec_bytes, idempotency_key, \
-             spec_version, traceparent) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12, $13, $14) RETURNING {JOB_COLUMNS}"
+             spec_version, traceparent, generation) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12, $13, $14, $15) RETURNING {JOB_COLUMNS}"
         ))
         .bind(new.id.to_string())
         .bind(new.team.as_str())
@@ -119,6 +119,7 @@ impl Store {
         .bind(new.idempotency_key.as_deref())
         .bind(new.spec_version.as_deref())
         .bind(new.traceparent.as_deref())
+        .bind(new.generation.as_str())
         .fetch_one(&mut *tx)
         .await?;
         sqlx::query("INSERT INTO specs (job_id, content) VALUES ($1, $2)")

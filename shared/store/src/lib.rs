@@ -11,6 +11,7 @@
 
 mod events;
 mod figures;
+mod genai_cache;
 mod jobs;
 mod lifecycle;
 mod results;
@@ -26,12 +27,20 @@ use sqlx::{AnyPool, Executor};
 use std::str::FromStr;
 use std::time::Duration;
 
+/// Every driver error passes here, so `specdoc_database_errors_total` counts them all.
+impl From<sqlx::Error> for Error {
+    fn from(error: sqlx::Error) -> Self {
+        specdoc_metrics::metrics().database_errors.inc();
+        Error::Database(error)
+    }
+}
+
 /// What can go wrong talking to the database.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The database failed or is unreachable (transient).
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     /// Applying migrations failed.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),

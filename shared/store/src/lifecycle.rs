@@ -17,8 +17,8 @@ pub struct Results {
     pub documents: Vec<(OutputFormat, Vec<u8>)>,
     /// Overall score and the encoded `specdoc.job.v1.QualityScore` report.
     pub quality: Option<(u32, Vec<u8>)>,
-    /// Whether generation fell back to the deterministic writer.
-    pub degraded: bool,
+    /// Why generation fell back to the deterministic writer, when it did.
+    pub degraded: Option<String>,
 }
 
 /// The outcome of a cancellation request.
@@ -120,7 +120,8 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let update = rows::query(format!(
             "UPDATE jobs SET state = 'completed', finished_at = $3, progress = 100, \
-             current_step = $4, quality_score = $5, degraded = $6, lease_token = NULL, \
+             current_step = $4, quality_score = $5, degraded = $6, degraded_reason = $7, \
+             lease_token = NULL, \
              last_seq = last_seq + 1 \
              WHERE id = $1 AND lease_token = $2 AND state = 'processing' RETURNING {JOB_COLUMNS}"
         ))
@@ -134,7 +135,8 @@ impl Store {
                 .as_ref()
                 .map(|(overall, _)| i64::from(*overall)),
         )
-        .bind(i64::from(results.degraded));
+        .bind(i64::from(results.degraded.is_some()))
+        .bind(results.degraded.as_deref());
         let event = NewEvent {
             step: Step::Store,
             status: specdoc_core::StepStatus::Succeeded,

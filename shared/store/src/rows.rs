@@ -3,8 +3,8 @@
 
 use crate::{Error, Result};
 use specdoc_core::{
-    Job, JobEvent, JobId, JobState, JobType, NewEvent, OutputFormat, Priority, ServiceName,
-    SpecFormat, Step, StepStatus, TeamId,
+    Generation, Job, JobEvent, JobId, JobState, JobType, NewEvent, OutputFormat, Priority,
+    ServiceName, SpecFormat, Step, StepStatus, TeamId,
 };
 use sqlx::Row;
 use sqlx::any::AnyRow;
@@ -13,7 +13,7 @@ use sqlx::any::AnyRow;
 pub(crate) const JOB_COLUMNS: &str = "id, team_id, service_name, job_type, spec_format, \
     output_formats, priority, state, attempt, max_attempts, current_step, progress, error, \
     created_at, started_at, finished_at, last_seq, spec_bytes, quality_score, degraded, \
-    idempotency_key, spec_version, lease_token, traceparent";
+    idempotency_key, spec_version, lease_token, traceparent, generation, degraded_reason";
 
 /// The columns of `job_events`, in the order [`event`] reads them.
 pub(crate) const EVENT_COLUMNS: &str =
@@ -93,6 +93,13 @@ pub(crate) fn job(row: &AnyRow) -> Result<Job> {
         spec_bytes: u64::try_from(row.try_get::<i64, _>("spec_bytes")?).unwrap_or(0),
         quality_score: row.try_get::<Option<i64>, _>("quality_score")?.map(count),
         degraded: row.try_get::<i64, _>("degraded")? != 0,
+        degraded_reason: row.try_get("degraded_reason")?,
+        generation: named(
+            T,
+            "generation",
+            &row.try_get::<String, _>("generation")?,
+            Generation::from_name,
+        )?,
         idempotency_key: row.try_get("idempotency_key")?,
         spec_version: row.try_get("spec_version")?,
         lease_token: row.try_get("lease_token")?,

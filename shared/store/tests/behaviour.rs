@@ -2,8 +2,8 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use specdoc_core::{
-    JobId, JobState, JobType, LeaseToken, NewEvent, NewJob, OutputFormat, Priority, ServiceName,
-    SpecFormat, Step, StepStatus, TeamId,
+    Generation, JobId, JobState, JobType, LeaseToken, NewEvent, NewJob, OutputFormat, Priority,
+    ServiceName, SpecFormat, Step, StepStatus, TeamId,
 };
 use specdoc_store::{CancelOutcome, JobFilter, Results, Store};
 use specdoc_testkit::TempDir;
@@ -36,6 +36,8 @@ both_backends!(
     list_is_newest_first_with_cursor_pages,
     queue_figures_and_reconcile_candidates,
     retention_deletes_only_old_finished_jobs,
+    generation_mode_is_recorded,
+    llm_answers_are_cached_first_writer_wins,
 );
 
 fn new_job(team: &str, key: Option<&str>) -> NewJob {
@@ -50,6 +52,7 @@ fn new_job(team: &str, key: Option<&str>) -> NewJob {
         idempotency_key: key.map(str::to_owned),
         spec_version: Some("v1".into()),
         max_attempts: 3,
+        generation: Generation::FillMissing,
         spec: b"openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths: {}\n".to_vec(),
         traceparent: None,
     }
@@ -156,7 +159,7 @@ async fn lifecycle_numbers_events_without_gaps(store: Store) {
             (OutputFormat::Html, b"<html>".to_vec()),
         ],
         quality: Some((87, vec![1, 2, 3])),
-        degraded: true,
+        degraded: Some("LLM timed out after 30s".into()),
     };
     let done = store
         .complete(new.id, &lease, &results, "done")
@@ -176,6 +179,10 @@ async fn lifecycle_numbers_events_without_gaps(store: Store) {
     assert_eq!(
         (job.state, job.quality_score, job.degraded, job.last_seq),
         (JobState::Completed, Some(87), true, 6)
+    );
+    assert_eq!(
+        job.degraded_reason.as_deref(),
+        Some("LLM timed out after 30s")
     );
     assert!(job.finished_at.is_some());
     let seqs: Vec<u64> = store
@@ -397,5 +404,24 @@ async fn retention_deletes_only_old_finished_jobs(store: Store) {
     assert!(
         store.get_job(queued.id).await.unwrap().is_some(),
         "unfinished jobs stay"
+    );
+}
+
+async fn generation_mode_is_recorded(store: Store) {
+    let mut new = new_job("alpha", None);
+    new.generation = Generation::RewriteAll;
+    store.insert_job(&new).await.unwrap();
+    let job = store.get_job(new.id).await.unwrap().unwrap();
+    assert_eq!(job.generation, Generation::RewriteAll);
+    assert_eq!(job.degraded_reason, None);
+}
+
+async fn llm_answers_are_cached_first_writer_wins(store: Store) {
+    assert_eq!(store.cached_llm_response("k").await.unwrap(), None);
+    store.cache_llm_response("k", "{\"a\":1}").await.unwrap();
+    store.cache_llm_response("k", "{\"a\":2}").await.unwrap();
+    assert_eq!(
+        store.cached_llm_response("k").await.unwrap().as_deref(),
+        Some("{\"a\":1}")
     );
 }

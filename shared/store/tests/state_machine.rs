@@ -5,8 +5,8 @@
 
 use proptest::prelude::*;
 use specdoc_core::{
-    JobId, JobState, JobType, LeaseToken, NewEvent, NewJob, OutputFormat, Priority, ServiceName,
-    SpecFormat, Step, StepStatus, TeamId,
+    Generation, JobId, JobState, JobType, LeaseToken, NewEvent, NewJob, OutputFormat, Priority,
+    ServiceName, SpecFormat, Step, StepStatus, TeamId,
 };
 use specdoc_store::{Results, Store};
 
@@ -50,6 +50,7 @@ fn new_job() -> NewJob {
         idempotency_key: None,
         spec_version: None,
         max_attempts: 3,
+        generation: Generation::FillMissing,
         spec: b"{}".to_vec(),
         traceparent: None,
     }
