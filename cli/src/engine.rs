@@ -1,6 +1,7 @@
 //! `render` and `score`: the docs engine with no services, for users who just want the
 //! documents or a CI quality gate.
 
+use crate::output::{self, Output};
 use anyhow::{Context, Result};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,9 +24,6 @@ pub struct RenderArgs {
 pub struct ScoreArgs {
     /// The spec file.
     pub spec: PathBuf,
-    /// `text` or `json`.
-    #[arg(long, value_parser = ["text", "json"], default_value = "text")]
-    pub output: String,
     /// Exit non-zero when the score is below this.
     #[arg(long)]
     pub min_score: Option<u32>,
@@ -37,7 +35,7 @@ fn load(path: &PathBuf) -> Result<specdoc_docs::Spec> {
         .with_context(|| format!("{} is not a usable spec", path.display()))
 }
 
-pub fn render(args: RenderArgs) -> Result<ExitCode> {
+pub fn render(args: RenderArgs, out: Output) -> Result<ExitCode> {
     let spec = load(&args.spec)?;
     let score = specdoc_docs::score::score(&spec);
     std::fs::create_dir_all(&args.out)
@@ -48,6 +46,7 @@ pub fn render(args: RenderArgs) -> Result<ExitCode> {
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("api");
+    let mut written = Vec::new();
     for format in &args.format {
         let (text, ext) = match format.as_str() {
             "markdown" => (specdoc_docs::markdown::render(&spec, Some(&score)), "md"),
@@ -56,15 +55,27 @@ pub fn render(args: RenderArgs) -> Result<ExitCode> {
         let path = args.out.join(format!("{stem}.{ext}"));
         std::fs::write(&path, text.as_bytes())
             .with_context(|| format!("cannot write {}", path.display()))?;
-        println!("wrote {} ({} bytes)", path.display(), text.len());
+        match out {
+            Output::Text => println!("wrote {} ({} bytes)", path.display(), text.len()),
+            Output::Json => written.push(serde_json::json!({
+                "format": format, "path": path.display().to_string(), "bytes": text.len(),
+            })),
+        }
+    }
+    if out == Output::Json {
+        output::print(&serde_json::json!({
+            "documents": written,
+            "quality_score": score.overall,
+            "operations": spec.operations.len(),
+        }));
     }
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn score(args: ScoreArgs) -> Result<ExitCode> {
+pub fn score(args: ScoreArgs, out: Output) -> Result<ExitCode> {
     let spec = load(&args.spec)?;
     let score = specdoc_docs::score::score(&spec);
-    if args.output == "json" {
+    if out == Output::Json {
         let json = serde_json::json!({
             "overall": score.overall,
             "categories": score.categories.iter().map(|c| serde_json::json!({
@@ -74,7 +85,7 @@ pub fn score(args: ScoreArgs) -> Result<ExitCode> {
                 "rule_id": f.rule_id, "severity": f.severity.as_str(), "pointer": f.pointer, "message": f.message,
             })).collect::<Vec<_>>(),
         });
-        println!("{}", serde_json::to_string_pretty(&json)?);
+        output::print(&json);
     } else {
         println!("quality score {}/100", score.overall);
         for category in &score.categories {

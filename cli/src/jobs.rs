@@ -2,7 +2,9 @@
 //! queue.
 
 use crate::client::{Target, explain};
+use crate::output::{self, Output};
 use anyhow::{Context, Result, bail};
+use serde_json::json;
 use specdoc_core::{Generation, JobState, JobType, OutputFormat, Priority, Step, StepStatus};
 use specdoc_proto::job::v1 as pb;
 use specdoc_proto::scheduler::v1::{CancelJobRequest, GetQueueStatusRequest, SubmitJobRequest};
@@ -107,7 +109,7 @@ pub struct QueueArgs {
     pub target: Target,
 }
 
-pub async fn submit(args: SubmitArgs) -> Result<ExitCode> {
+pub async fn submit(args: SubmitArgs, out: Output) -> Result<ExitCode> {
     let spec = std::fs::read(&args.spec)
         .with_context(|| format!("cannot read {}", args.spec.display()))?;
     let job_type = if args.job_type == "quality-score" {
@@ -153,7 +155,20 @@ pub async fn submit(args: SubmitArgs) -> Result<ExitCode> {
         .map_err(explain)?
         .into_inner();
     let state = JobState::from_proto(response.state).map_or("unknown", JobState::as_str);
-    if response.deduplicated {
+    if out == Output::Json {
+        let accepted = json!({
+            "job_id": response.job_id,
+            "state": state,
+            "queue_position": response.queue_position,
+            "deduplicated": response.deduplicated,
+        });
+        // With --watch the events follow as NDJSON, so this line is compact too.
+        if args.watch {
+            println!("{accepted}");
+        } else {
+            output::print(&accepted);
+        }
+    } else if response.deduplicated {
         println!(
             "job {} ({state}; same idempotency key as an earlier submission)",
             response.job_id
@@ -165,18 +180,18 @@ pub async fn submit(args: SubmitArgs) -> Result<ExitCode> {
         );
     }
     if args.watch {
-        return follow(&args.target, &response.job_id, 0).await;
+        return follow(&args.target, &response.job_id, 0, out).await;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn watch(args: WatchArgs) -> Result<ExitCode> {
-    follow(&args.target, &args.job_id, args.after_seq).await
+pub async fn watch(args: WatchArgs, out: Output) -> Result<ExitCode> {
+    follow(&args.target, &args.job_id, args.after_seq, out).await
 }
 
 /// Prints the job's events until it ends, resuming after the last seen event if the stream
 /// breaks. The exit code tells how the job ended.
-async fn follow(target: &Target, job_id: &str, after_seq: u64) -> Result<ExitCode> {
+async fn follow(target: &Target, job_id: &str, after_seq: u64, out: Output) -> Result<ExitCode> {
     let mut last = after_seq;
     let mut failures = 0;
     loop {
@@ -194,7 +209,10 @@ async fn follow(target: &Target, job_id: &str, after_seq: u64) -> Result<ExitCod
             while let Some(item) = stream.next().await {
                 let event = item.map_err(explain)?.event.unwrap_or_default();
                 last = event.seq;
-                println!("{}", event_line(&event));
+                match out {
+                    Output::Text => println!("{}", event_line(&event)),
+                    Output::Json => println!("{}", output::event(&event)),
+                }
                 if let Some(state) = JobState::from_proto(event.state).filter(|s| s.is_terminal()) {
                     return Ok::<_, anyhow::Error>(Some(state));
                 }
@@ -234,7 +252,7 @@ pub fn event_line(event: &pb::JobEvent) -> String {
     )
 }
 
-pub async fn status(args: JobArgs) -> Result<ExitCode> {
+pub async fn status(args: JobArgs, out: Output) -> Result<ExitCode> {
     let response = args
         .target
         .tracker()
@@ -245,6 +263,10 @@ pub async fn status(args: JobArgs) -> Result<ExitCode> {
         .await
         .map_err(explain)?;
     let job = response.into_inner().job.unwrap_or_default();
+    if out == Output::Json {
+        output::print(&output::job(&job));
+        return Ok(ExitCode::SUCCESS);
+    }
     let state = JobState::from_proto(job.state).map_or("unknown", JobState::as_str);
     println!("job        {}", job.job_id);
     println!("team       {}", job.team_id);
@@ -282,9 +304,9 @@ pub async fn status(args: JobArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn result(args: ResultArgs) -> Result<ExitCode> {
+pub async fn result(args: ResultArgs, out: Output) -> Result<ExitCode> {
     let request = GetJobResultRequest {
-        job_id: args.job_id,
+        job_id: args.job_id.clone(),
         formats: Vec::new(),
     };
     let result = args
@@ -297,6 +319,7 @@ pub async fn result(args: ResultArgs) -> Result<ExitCode> {
         .into_inner();
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let mut written = Vec::new();
     for document in &result.documents {
         // The server names files after the validated service name; keep only the last
         // component anyway, so nothing is written outside --out.
@@ -306,11 +329,27 @@ pub async fn result(args: ResultArgs) -> Result<ExitCode> {
         let path = args.out.join(name);
         std::fs::write(&path, &document.content)
             .with_context(|| format!("cannot write {}", path.display()))?;
-        println!(
-            "wrote {} ({} bytes)",
-            path.display(),
-            document.content.len()
-        );
+        written.push(json!({
+            "format": OutputFormat::from_proto(document.format).map(OutputFormat::as_str),
+            "path": path.display().to_string(),
+            "bytes": document.content.len(),
+        }));
+        if out == Output::Text {
+            println!(
+                "wrote {} ({} bytes)",
+                path.display(),
+                document.content.len()
+            );
+        }
+    }
+    if out == Output::Json {
+        output::print(&json!({
+            "job_id": args.job_id,
+            "documents": written,
+            "quality_score": result.quality.as_ref().map(|q| q.overall),
+            "findings": result.quality.as_ref().map_or(0, |q| q.findings.len()),
+        }));
+        return Ok(ExitCode::SUCCESS);
     }
     if let Some(quality) = &result.quality {
         println!(
@@ -322,7 +361,7 @@ pub async fn result(args: ResultArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn cancel(args: JobArgs) -> Result<ExitCode> {
+pub async fn cancel(args: JobArgs, out: Output) -> Result<ExitCode> {
     let request = CancelJobRequest {
         job_id: args.job_id.clone(),
         reason: "cancelled from the CLI".into(),
@@ -336,11 +375,14 @@ pub async fn cancel(args: JobArgs) -> Result<ExitCode> {
         .map_err(explain)?
         .into_inner();
     let state = JobState::from_proto(response.state).map_or("unknown", JobState::as_str);
-    println!("job {} {state}", args.job_id);
+    match out {
+        Output::Text => println!("job {} {state}", args.job_id),
+        Output::Json => output::print(&json!({"job_id": args.job_id, "state": state})),
+    }
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn list(args: ListArgs) -> Result<ExitCode> {
+pub async fn list(args: ListArgs, out: Output) -> Result<ExitCode> {
     let states = args
         .status
         .as_deref()
@@ -365,6 +407,10 @@ pub async fn list(args: ListArgs) -> Result<ExitCode> {
         .map_err(explain)?
         .into_inner()
         .jobs;
+    if out == Output::Json {
+        output::print(&json!({ "jobs": jobs.iter().map(output::job).collect::<Vec<_>>() }));
+        return Ok(ExitCode::SUCCESS);
+    }
     if jobs.is_empty() {
         println!("no jobs");
         return Ok(ExitCode::SUCCESS);
@@ -388,7 +434,7 @@ pub async fn list(args: ListArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn queue(args: QueueArgs) -> Result<ExitCode> {
+pub async fn queue(args: QueueArgs, out: Output) -> Result<ExitCode> {
     let request = GetQueueStatusRequest {
         team_id: args.team_id.unwrap_or_default(),
     };
@@ -400,6 +446,18 @@ pub async fn queue(args: QueueArgs) -> Result<ExitCode> {
         .await
         .map_err(explain)?
         .into_inner();
+    if out == Output::Json {
+        output::print(&output::queue(&status));
+    } else {
+        print_queue(&status);
+    }
+    if status.workers.is_empty() && status.queued > 0 {
+        bail!("jobs are queued but no worker is alive");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn print_queue(status: &specdoc_proto::scheduler::v1::GetQueueStatusResponse) {
     println!("queued      {}", status.queued);
     println!("processing  {}", status.processing);
     println!("oldest      {:.1}s", status.oldest_queued_age_seconds);
@@ -421,8 +479,4 @@ pub async fn queue(args: QueueArgs) -> Result<ExitCode> {
             if worker.draining { " (draining)" } else { "" }
         );
     }
-    if status.workers.is_empty() && status.queued > 0 {
-        bail!("jobs are queued but no worker is alive");
-    }
-    Ok(ExitCode::SUCCESS)
 }

@@ -7,6 +7,7 @@
 mod client;
 mod engine;
 mod jobs;
+mod output;
 mod overview;
 mod up;
 
@@ -19,6 +20,9 @@ use std::process::ExitCode;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// `text` for people, `json` for scripts (field names are stable; see the README).
+    #[arg(long, global = true, value_enum, default_value_t = output::Output::Text)]
+    output: output::Output,
 }
 
 #[derive(Debug, Subcommand)]
@@ -73,21 +77,22 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let out = cli.output;
     let result = runtime.block_on(async {
         match cli.command {
             Command::Up(args) => up::run(args).await,
-            Command::Submit(args) => jobs::submit(args).await,
-            Command::Watch(args) => jobs::watch(args).await,
-            Command::Status(args) => jobs::status(args).await,
-            Command::Result(args) => jobs::result(args).await,
-            Command::Cancel(args) => jobs::cancel(args).await,
-            Command::ListJobs(args) => jobs::list(args).await,
-            Command::Queue(args) => jobs::queue(args).await,
-            Command::Active(args) => overview::active(args).await,
-            Command::Stats(args) => overview::stats(args).await,
-            Command::Health(args) => overview::health(args).await,
-            Command::Render(args) => engine::render(args),
-            Command::Score(args) => engine::score(args),
+            Command::Submit(args) => jobs::submit(args, out).await,
+            Command::Watch(args) => jobs::watch(args, out).await,
+            Command::Status(args) => jobs::status(args, out).await,
+            Command::Result(args) => jobs::result(args, out).await,
+            Command::Cancel(args) => jobs::cancel(args, out).await,
+            Command::ListJobs(args) => jobs::list(args, out).await,
+            Command::Queue(args) => jobs::queue(args, out).await,
+            Command::Active(args) => overview::active(args, out).await,
+            Command::Stats(args) => overview::stats(args, out).await,
+            Command::Health(args) => overview::health(args, out).await,
+            Command::Render(args) => engine::render(args, out),
+            Command::Score(args) => engine::score(args, out),
         }
     });
     match result {

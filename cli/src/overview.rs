@@ -1,7 +1,9 @@
 //! Commands that look at the system as a whole: `active`, `stats` and `health`.
 
 use crate::client::{Target, explain};
+use crate::output::{self, Output};
 use anyhow::Result;
+use serde_json::json;
 use specdoc_core::{JobState, Step};
 use specdoc_proto::scheduler::v1::GetQueueStatusRequest;
 use specdoc_proto::tracker::v1::{GetStatsRequest, JobFilter, ListJobsRequest};
@@ -41,7 +43,7 @@ pub struct HealthArgs {
     pub target: Target,
 }
 
-pub async fn active(args: ActiveArgs) -> Result<ExitCode> {
+pub async fn active(args: ActiveArgs, out: Output) -> Result<ExitCode> {
     let request = ListJobsRequest {
         filter: Some(JobFilter {
             team_id: args.team_id.unwrap_or_default(),
@@ -60,6 +62,10 @@ pub async fn active(args: ActiveArgs) -> Result<ExitCode> {
         .map_err(explain)?
         .into_inner()
         .jobs;
+    if out == Output::Json {
+        output::print(&json!({ "jobs": jobs.iter().map(output::job).collect::<Vec<_>>() }));
+        return Ok(ExitCode::SUCCESS);
+    }
     if jobs.is_empty() {
         println!("no job is running");
     }
@@ -73,7 +79,7 @@ pub async fn active(args: ActiveArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn stats(args: StatsArgs) -> Result<ExitCode> {
+pub async fn stats(args: StatsArgs, out: Output) -> Result<ExitCode> {
     let request = GetStatsRequest {
         team_id: args.team_id.clone(),
         days: args.days,
@@ -86,6 +92,24 @@ pub async fn stats(args: StatsArgs) -> Result<ExitCode> {
         .await
         .map_err(explain)?
         .into_inner();
+    if out == Output::Json {
+        let counts = |counts: &[specdoc_proto::tracker::v1::Count]| {
+            counts
+                .iter()
+                .map(|c| (c.key.clone(), json!(c.count)))
+                .collect::<serde_json::Map<_, _>>()
+        };
+        output::print(&json!({
+            "team_id": args.team_id,
+            "days": args.days,
+            "total_jobs": stats.total_jobs,
+            "success_rate": stats.success_rate,
+            "degraded_jobs": stats.degraded_jobs,
+            "by_state": counts(&stats.by_state),
+            "by_type": counts(&stats.by_type),
+        }));
+        return Ok(ExitCode::SUCCESS);
+    }
     println!(
         "team {} over {} days: {} jobs",
         args.team_id, args.days, stats.total_jobs
@@ -101,8 +125,16 @@ pub async fn stats(args: StatsArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// One component's health: whether it is up, its latency, and why not.
+struct Check {
+    name: &'static str,
+    ok: bool,
+    ms: f64,
+    detail: Option<String>,
+}
+
 /// One health probe: a gRPC health check of `service` at the target, with its latency.
-async fn probe(url: &str, service: &str) -> (bool, String) {
+async fn probe(name: &'static str, url: &str, service: &str) -> Check {
     let started = Instant::now();
     let outcome = async {
         let channel = tonic::transport::Endpoint::from_shared(url.to_owned())?
@@ -118,17 +150,23 @@ async fn probe(url: &str, service: &str) -> (bool, String) {
     }
     .await;
     let ms = started.elapsed().as_secs_f64() * 1000.0;
-    match outcome {
-        Ok(true) => (true, format!("ok        {ms:>7.1} ms")),
-        Ok(false) => (false, format!("DOWN      {ms:>7.1} ms (not serving)")),
-        Err(error) => (false, format!("DOWN      {ms:>7.1} ms ({error})")),
+    let (ok, detail) = match outcome {
+        Ok(true) => (true, None),
+        Ok(false) => (false, Some("not serving".to_owned())),
+        Err(error) => (false, Some(error.to_string())),
+    };
+    Check {
+        name,
+        ok,
+        ms,
+        detail,
     }
 }
 
-pub async fn health(args: HealthArgs) -> Result<ExitCode> {
+pub async fn health(args: HealthArgs, out: Output) -> Result<ExitCode> {
     let target = &args.target;
-    let mut healthy = true;
-    let checks = [
+    let mut checks = Vec::new();
+    let probes = [
         (
             "scheduler",
             target.scheduler_url.as_str(),
@@ -150,10 +188,8 @@ pub async fn health(args: HealthArgs) -> Result<ExitCode> {
             specdoc_runtime::host::DATABASE_HEALTH,
         ),
     ];
-    for (name, url, service) in checks {
-        let (ok, line) = probe(url, service).await;
-        healthy &= ok;
-        println!("{name:<10} {line}");
+    for (name, url, service) in probes {
+        checks.push(probe(name, url, service).await);
     }
     let started = Instant::now();
     let workers = match target.scheduler().await {
@@ -164,22 +200,34 @@ pub async fn health(args: HealthArgs) -> Result<ExitCode> {
         Err(_) => Ok(0),
     };
     let ms = started.elapsed().as_secs_f64() * 1000.0;
-    match workers {
-        Ok(0) => {
-            healthy = false;
-            println!(
-                "{:<10} DOWN      {ms:>7.1} ms (no worker has sent a heartbeat)",
-                "workers"
-            );
-        }
-        Ok(n) => println!("{:<10} ok        {ms:>7.1} ms ({n} alive)", "workers"),
-        Err(status) => {
-            healthy = false;
-            println!(
-                "{:<10} DOWN      {ms:>7.1} ms ({})",
-                "workers",
-                status.message()
-            );
+    let (ok, detail) = match workers {
+        Ok(0) => (false, "no worker has sent a heartbeat".to_owned()),
+        Ok(n) => (true, format!("{n} alive")),
+        Err(status) => (false, status.message().to_owned()),
+    };
+    checks.push(Check {
+        name: "workers",
+        ok,
+        ms,
+        detail: Some(detail),
+    });
+    let healthy = checks.iter().all(|c| c.ok);
+    match out {
+        Output::Json => output::print(&json!({
+            "healthy": healthy,
+            "components": checks.iter().map(|c| json!({
+                "name": c.name, "ok": c.ok, "latency_ms": c.ms, "detail": c.detail,
+            })).collect::<Vec<_>>(),
+        })),
+        Output::Text => {
+            for c in &checks {
+                let status = if c.ok { "ok  " } else { "DOWN" };
+                let detail = c
+                    .detail
+                    .as_ref()
+                    .map_or(String::new(), |d| format!(" ({d})"));
+                println!("{:<10} {status}      {:>7.1} ms{detail}", c.name, c.ms);
+            }
         }
     }
     Ok(if healthy {

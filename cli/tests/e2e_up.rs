@@ -129,6 +129,39 @@ fn up_then_submit_watch_and_fetch_the_documents() {
     let (code, out, _) = specdoc(port, &["status", &job_id]);
     assert_eq!(code, 0);
     assert!(out.contains("state      completed"), "{out}");
+
+    // --output json: documented, stable field names for scripts.
+    let json = |args: &[&str]| -> serde_json::Value {
+        let mut args = args.to_vec();
+        args.extend(["--output", "json"]);
+        let (code, out, err) = specdoc(port, &args);
+        assert_eq!(code, 0, "{args:?}: {err}");
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
+    };
+    let status = json(&["status", &job_id]);
+    assert_eq!(status["job_id"], job_id.as_str());
+    assert_eq!(status["state"], "completed");
+    assert_eq!(status["job_type"], "documentation");
+    assert_eq!(status["team_id"], "demo");
+    assert!(status["quality_score"].as_u64().is_some(), "{status}");
+    let listed = json(&["list-jobs", "--team-id", "demo"]);
+    assert_eq!(listed["jobs"][0]["job_id"], job_id.as_str());
+    let health = json(&["health"]);
+    assert_eq!(health["healthy"], true, "{health}");
+    assert_eq!(health["components"].as_array().unwrap().len(), 5);
+    let stats = json(&["stats", "--team-id", "demo", "--days", "1"]);
+    assert_eq!(stats["total_jobs"], 1);
+    let queue = json(&["queue"]);
+    assert_eq!(queue["queued"], 0);
+    // `watch` prints one JSON event per line, ending with the terminal one.
+    let (code, out, _) = specdoc(port, &["watch", &job_id, "--output", "json"]);
+    assert_eq!(code, 0);
+    let events: Vec<serde_json::Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(events.first().unwrap()["seq"], 1);
+    assert_eq!(events.last().unwrap()["state"], "completed");
     let (code, _, err) = specdoc(port, &["cancel", &job_id]);
     assert_eq!(code, 1, "cancelling a finished job fails");
     assert!(err.contains("already finished"), "{err}");
