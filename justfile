@@ -6,6 +6,7 @@ buf := ".tools/node_modules/.bin/buf"
 
 import "just/docs.just"
 import "just/score.just"
+import "just/clients.just"
 
 # List the recipes.
 default:
@@ -41,6 +42,7 @@ test:
     just lint
     cargo build --workspace --bins
     cargo test --workspace --no-fail-fast
+    just clients
 
 # Formatting and lints: rustfmt, clippy -D warnings, buf lint and buf format.
 lint:

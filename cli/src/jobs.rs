@@ -1,19 +1,16 @@
 //! Commands that talk to a running specdoc: submit, watch, status, result, cancel, list-jobs,
 //! queue.
 
-use crate::client::{Target, explain};
+use crate::client::Target;
 use crate::output::{self, Output};
 use anyhow::{Context, Result, bail};
 use serde_json::json;
+use specdoc_client::{Client, DocumentationJob, QualityJob};
 use specdoc_core::{Generation, JobState, JobType, OutputFormat, Priority, Step, StepStatus};
 use specdoc_proto::job::v1 as pb;
-use specdoc_proto::scheduler::v1::{CancelJobRequest, GetQueueStatusRequest, SubmitJobRequest};
-use specdoc_proto::tracker::v1::{
-    GetJobRequest, GetJobResultRequest, JobFilter, ListJobsRequest, WatchJobRequest,
-};
+use specdoc_proto::tracker::v1::{JobFilter, ListJobsRequest};
 use std::path::PathBuf;
 use std::process::ExitCode;
-use std::time::Duration;
 use tokio_stream::StreamExt;
 
 /// `submit` arguments.
@@ -112,49 +109,27 @@ pub struct QueueArgs {
 pub async fn submit(args: SubmitArgs, out: Output) -> Result<ExitCode> {
     let spec = std::fs::read(&args.spec)
         .with_context(|| format!("cannot read {}", args.spec.display()))?;
-    let job_type = if args.job_type == "quality-score" {
-        JobType::QualityScore
-    } else {
-        JobType::Documentation
-    };
-    let formats = args
-        .format
-        .iter()
-        .filter_map(|f| OutputFormat::from_name(f))
-        .map(OutputFormat::to_proto)
-        .collect();
+    let client = args.target.client()?;
     let priority = Priority::from_name(&args.priority).unwrap_or(Priority::Normal);
-    let generation = Generation::from_name(&args.generation.replace('-', "_"))
-        .unwrap_or(Generation::FillMissing);
-    let request = SubmitJobRequest {
-        team_id: args.team_id,
-        service_name: args.service_name,
-        job_type: job_type.to_proto(),
-        spec,
-        output_formats: formats,
-        priority: priority.to_proto(),
-        generation: generation.to_proto(),
-        idempotency_key: args.idempotency_key.unwrap_or_default(),
-        ..Default::default()
+    let response = if args.job_type == "quality-score" {
+        let mut job = QualityJob::new(&args.team_id, &args.service_name, spec);
+        job.priority = priority;
+        job.idempotency_key = args.idempotency_key;
+        client.submit_quality_job(job).await?
+    } else {
+        let mut job = DocumentationJob::new(&args.team_id, &args.service_name, spec);
+        job.formats = args
+            .format
+            .iter()
+            .filter_map(|f| OutputFormat::from_name(f))
+            .collect();
+        job.priority = priority;
+        job.generation = Generation::from_name(&args.generation.replace('-', "_"))
+            .unwrap_or(Generation::FillMissing);
+        job.idempotency_key = args.idempotency_key;
+        client.submit_documentation_job(job).await?
     };
-    let mut request = tonic::Request::new(request);
-    // A CI pipeline or script that traces itself passes its context the usual way, and the
-    // job's spans join its trace.
-    if let Some(traceparent) = std::env::var("TRACEPARENT")
-        .ok()
-        .and_then(|tp| tp.parse().ok())
-    {
-        request.metadata_mut().insert("traceparent", traceparent);
-    }
-    let response = args
-        .target
-        .scheduler()
-        .await?
-        .submit_job(request)
-        .await
-        .map_err(explain)?
-        .into_inner();
-    let state = JobState::from_proto(response.state).map_or("unknown", JobState::as_str);
+    let state = response.state.map_or("unknown", JobState::as_str);
     if out == Output::Json {
         let accepted = json!({
             "job_id": response.job_id,
@@ -180,55 +155,43 @@ pub async fn submit(args: SubmitArgs, out: Output) -> Result<ExitCode> {
         );
     }
     if args.watch {
-        return follow(&args.target, &response.job_id, 0, out).await;
+        return follow(&client, &response.job_id, 0, out).await;
     }
     Ok(ExitCode::SUCCESS)
 }
 
 pub async fn watch(args: WatchArgs, out: Output) -> Result<ExitCode> {
-    follow(&args.target, &args.job_id, args.after_seq, out).await
+    follow(&args.target.client()?, &args.job_id, args.after_seq, out).await
 }
 
-/// Prints the job's events until it ends, resuming after the last seen event if the stream
-/// breaks. The exit code tells how the job ended.
-async fn follow(target: &Target, job_id: &str, after_seq: u64, out: Output) -> Result<ExitCode> {
-    let mut last = after_seq;
-    let mut failures = 0;
+/// Prints the job's events until it ends (the client's stream resumes by itself after a
+/// broken connection). The exit code tells how the job ended. Ctrl-C stops watching, not the
+/// job.
+async fn follow(client: &Client, job_id: &str, after_seq: u64, out: Output) -> Result<ExitCode> {
+    let mut events = std::pin::pin!(client.watch_job(job_id, after_seq));
+    let mut progress = crate::progress::Progress::new(out);
     loop {
-        let attempt = async {
-            let mut tracker = target.tracker().await?;
-            let request = WatchJobRequest {
-                job_id: job_id.to_owned(),
-                after_seq: last,
-            };
-            let mut stream = tracker
-                .watch_job(request)
-                .await
-                .map_err(explain)?
-                .into_inner();
-            while let Some(item) = stream.next().await {
-                let event = item.map_err(explain)?.event.unwrap_or_default();
-                last = event.seq;
-                match out {
-                    Output::Text => println!("{}", event_line(&event)),
-                    Output::Json => println!("{}", output::event(&event)),
-                }
-                if let Some(state) = JobState::from_proto(event.state).filter(|s| s.is_terminal()) {
-                    return Ok::<_, anyhow::Error>(Some(state));
-                }
+        let event = tokio::select! {
+            event = events.next() => event,
+            _ = tokio::signal::ctrl_c() => {
+                progress.finish();
+                eprintln!("stopped watching; job {job_id} goes on (`specdoc watch {job_id}` to follow it again)");
+                return Ok(ExitCode::from(130));
             }
-            Ok(None)
         };
-        match attempt.await {
-            Ok(Some(state)) => return Ok(exit_code(state)),
-            Ok(None) => {}
-            Err(error) if failures < 10 && error.to_string().contains("unavailable") => {
-                eprintln!("watch interrupted ({error}); resuming after event {last}");
-            }
-            Err(error) => return Err(error),
+        let Some(event) = event else {
+            progress.finish();
+            bail!("the watch of job {job_id} ended before the job did");
+        };
+        let event = event?;
+        match out {
+            Output::Text => progress.show(&event, &event_line(&event)),
+            Output::Json => println!("{}", output::event(&event)),
         }
-        failures += 1;
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        if let Some(state) = JobState::from_proto(event.state).filter(|s| s.is_terminal()) {
+            progress.finish();
+            return Ok(exit_code(state));
+        }
     }
 }
 
@@ -253,16 +216,7 @@ pub fn event_line(event: &pb::JobEvent) -> String {
 }
 
 pub async fn status(args: JobArgs, out: Output) -> Result<ExitCode> {
-    let response = args
-        .target
-        .tracker()
-        .await?
-        .get_job(GetJobRequest {
-            job_id: args.job_id,
-        })
-        .await
-        .map_err(explain)?;
-    let job = response.into_inner().job.unwrap_or_default();
+    let job = args.target.client()?.get_job_status(&args.job_id).await?;
     if out == Output::Json {
         output::print(&output::job(&job));
         return Ok(ExitCode::SUCCESS);
@@ -305,18 +259,7 @@ pub async fn status(args: JobArgs, out: Output) -> Result<ExitCode> {
 }
 
 pub async fn result(args: ResultArgs, out: Output) -> Result<ExitCode> {
-    let request = GetJobResultRequest {
-        job_id: args.job_id.clone(),
-        formats: Vec::new(),
-    };
-    let result = args
-        .target
-        .tracker()
-        .await?
-        .get_job_result(request)
-        .await
-        .map_err(explain)?
-        .into_inner();
+    let result = args.target.client()?.result(&args.job_id).await?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("cannot create {}", args.out.display()))?;
     let mut written = Vec::new();
@@ -362,19 +305,12 @@ pub async fn result(args: ResultArgs, out: Output) -> Result<ExitCode> {
 }
 
 pub async fn cancel(args: JobArgs, out: Output) -> Result<ExitCode> {
-    let request = CancelJobRequest {
-        job_id: args.job_id.clone(),
-        reason: "cancelled from the CLI".into(),
-    };
-    let response = args
+    let state = args
         .target
-        .scheduler()
+        .client()?
+        .cancel(&args.job_id, "cancelled from the CLI")
         .await?
-        .cancel_job(request)
-        .await
-        .map_err(explain)?
-        .into_inner();
-    let state = JobState::from_proto(response.state).map_or("unknown", JobState::as_str);
+        .map_or("unknown", JobState::as_str);
     match out {
         Output::Text => println!("job {} {state}", args.job_id),
         Output::Json => output::print(&json!({"job_id": args.job_id, "state": state})),
@@ -398,15 +334,7 @@ pub async fn list(args: ListArgs, out: Output) -> Result<ExitCode> {
         page_size: args.limit,
         page_token: String::new(),
     };
-    let jobs = args
-        .target
-        .tracker()
-        .await?
-        .list_jobs(request)
-        .await
-        .map_err(explain)?
-        .into_inner()
-        .jobs;
+    let jobs = args.target.client()?.list_jobs(request).await?;
     if out == Output::Json {
         output::print(&json!({ "jobs": jobs.iter().map(output::job).collect::<Vec<_>>() }));
         return Ok(ExitCode::SUCCESS);
@@ -435,17 +363,7 @@ pub async fn list(args: ListArgs, out: Output) -> Result<ExitCode> {
 }
 
 pub async fn queue(args: QueueArgs, out: Output) -> Result<ExitCode> {
-    let request = GetQueueStatusRequest {
-        team_id: args.team_id.unwrap_or_default(),
-    };
-    let status = args
-        .target
-        .scheduler()
-        .await?
-        .get_queue_status(request)
-        .await
-        .map_err(explain)?
-        .into_inner();
+    let status = args.target.client()?.queue(args.team_id.as_deref()).await?;
     if out == Output::Json {
         output::print(&output::queue(&status));
     } else {

@@ -9,6 +9,7 @@ mod engine;
 mod jobs;
 mod output;
 mod overview;
+mod progress;
 mod up;
 
 use clap::{Parser, Subcommand};
@@ -28,6 +29,9 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run scheduler, worker and tracker in one process (SQLite, and Redis at REDIS_URL or a private redis-server).
+    #[command(
+        after_help = "Examples:\n  specdoc up\n  GENAI_BASE_URL=http://127.0.0.1:11434/v1 GENAI_MODEL=llama3.1:8b specdoc up --data-dir /var/lib/specdoc"
+    )]
     Up(up::UpArgs),
     /// Submit a spec and print the job id; --watch follows it to the end.
     #[command(
@@ -35,25 +39,38 @@ enum Command {
     )]
     Submit(jobs::SubmitArgs),
     /// Follow a job's steps until it ends. Exit code 0: completed, 2: failed, 3: cancelled.
+    #[command(
+        after_help = "Examples:\n  specdoc watch 0190c6e4-...\n  specdoc watch 0190c6e4-... --after-seq 7 --output json"
+    )]
     Watch(jobs::WatchArgs),
     /// Show a job's state.
+    #[command(
+        after_help = "Examples:\n  specdoc status 0190c6e4-...\n  specdoc status 0190c6e4-... --output json | jq -r .state"
+    )]
     Status(jobs::JobArgs),
     /// Write a completed job's documents into a directory.
     #[command(after_help = "Example:\n  specdoc result 0190c6e4-... --out docs/")]
     Result(jobs::ResultArgs),
     /// Cancel a queued or running job.
+    #[command(after_help = "Example:\n  specdoc cancel 0190c6e4-...")]
     Cancel(jobs::JobArgs),
     /// List jobs, newest first.
+    #[command(
+        after_help = "Examples:\n  specdoc list-jobs --team-id payments --status failed --limit 50\n  specdoc list-jobs --output json"
+    )]
     ListJobs(jobs::ListArgs),
     /// Show queue depth, workers and throughput.
+    #[command(after_help = "Example:\n  specdoc queue --team-id payments")]
     Queue(jobs::QueueArgs),
     /// List the jobs running now, with their step and progress.
+    #[command(after_help = "Example:\n  specdoc active --team-id payments")]
     Active(overview::ActiveArgs),
     /// Show a team's statistics over a window of days.
     #[command(after_help = "Example:\n  specdoc stats --team-id payments --days 30")]
     Stats(overview::StatsArgs),
     /// Check the scheduler, the tracker, the workers, Redis and the database. Exit code: 0 all
     /// healthy, 1 something is down.
+    #[command(after_help = "Example:\n  specdoc health || echo \"something is down\"")]
     Health(overview::HealthArgs),
     /// Render a spec to Markdown and HTML locally, with no services.
     #[command(
@@ -63,6 +80,14 @@ enum Command {
     /// Score a spec's quality locally, with no services.
     #[command(after_help = "Example:\n  specdoc score openapi.yaml --min-score 70")]
     Score(engine::ScoreArgs),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Example:\n  specdoc completions bash > ~/.local/share/bash-completion/completions/specdoc\n  specdoc completions zsh > \"${fpath[1]}/_specdoc\""
+    )]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 fn main() -> ExitCode {
@@ -93,6 +118,15 @@ fn main() -> ExitCode {
             Command::Health(args) => overview::health(args, out).await,
             Command::Render(args) => engine::render(args, out),
             Command::Score(args) => engine::score(args, out),
+            Command::Completions { shell } => {
+                use clap::CommandFactory;
+                use std::io::Write;
+                let mut script = Vec::new();
+                clap_complete::generate(shell, &mut Cli::command(), "specdoc", &mut script);
+                // A closed pipe (`| head`) is not an error worth a message.
+                let _ = std::io::stdout().write_all(&script);
+                Ok(ExitCode::SUCCESS)
+            }
         }
     });
     match result {
