@@ -168,7 +168,7 @@ pub async fn watch(args: WatchArgs, out: Output) -> Result<ExitCode> {
 /// broken connection). The exit code tells how the job ended. Ctrl-C stops watching, not the
 /// job.
 async fn follow(client: &Client, job_id: &str, after_seq: u64, out: Output) -> Result<ExitCode> {
-    let mut events = std::pin::pin!(client.watch_job(job_id, after_seq));
+    let mut events = client.watch_job(job_id, after_seq);
     let mut progress = crate::progress::Progress::new(out);
     loop {
         let event = tokio::select! {

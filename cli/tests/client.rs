@@ -37,7 +37,7 @@ async fn a_watch_resumes_across_a_tracker_restart_without_gap_or_duplicate() {
         .await
         .unwrap();
     assert_eq!(submitted.state, Some(JobState::Queued));
-    let mut events = Box::pin(client.watch_job(&submitted.job_id, 0));
+    let mut events = client.watch_job(&submitted.job_id, 0);
     let first = events.next().await.unwrap().unwrap();
     assert_eq!(first.seq, 1);
 
@@ -82,7 +82,7 @@ async fn a_watch_resumes_across_a_tracker_restart_without_gap_or_duplicate() {
         ))
         .await
         .unwrap();
-    let mut watch = Box::pin(client.watch_job(&quality.job_id, 0));
+    let mut watch = client.watch_job(&quality.job_id, 0);
     while let Some(event) = watch.next().await {
         event.unwrap();
     }

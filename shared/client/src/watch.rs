@@ -4,7 +4,8 @@
 
 use crate::{Client, Error, JobEvent};
 use backon::{ExponentialBuilder, Retryable};
-use futures::Stream;
+use futures::StreamExt;
+use futures::stream::BoxStream;
 use specdoc_core::JobState;
 use specdoc_proto::tracker::v1::{WatchJobRequest, WatchJobResponse};
 use std::time::Duration;
@@ -110,7 +111,7 @@ impl Client {
         &self,
         job_id: &str,
         after_seq: u64,
-    ) -> impl Stream<Item = Result<JobEvent, Error>> + Send + 'static {
+    ) -> BoxStream<'static, Result<JobEvent, Error>> {
         let watch = Watch {
             client: self.clone(),
             job_id: job_id.to_owned(),
@@ -122,5 +123,6 @@ impl Client {
             let item = watch.next().await?;
             Some((item, watch))
         })
+        .boxed()
     }
 }
