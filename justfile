@@ -6,6 +6,7 @@ buf := ".tools/node_modules/.bin/buf"
 
 import "just/docs.just"
 import "just/score.just"
+import "just/deploy.just"
 import "just/clients.just"
 
 # List the recipes.
@@ -43,6 +44,8 @@ test:
     cargo build --workspace --bins
     cargo test --workspace --no-fail-fast
     just clients
+    just helm-lint
+    just image-check
 
 # Formatting and lints: rustfmt, clippy -D warnings, buf lint and buf format.
 lint:

@@ -251,6 +251,14 @@ async fn health_is_not_serving_while_redis_is_down_and_recovers() {
             .status,
         ServingStatus::NotServing as i32
     );
+    // Liveness follows the process, not its dependencies: an outage must not restart pods.
+    let liveness = tonic_health::pb::HealthCheckRequest {
+        service: specdoc_runtime::host::LIVENESS_HEALTH.into(),
+    };
+    assert_eq!(
+        health.check(liveness).await.unwrap().into_inner().status,
+        ServingStatus::Serving as i32
+    );
     let mut client = SchedulerServiceClient::new(running.channel.clone());
     let status = client
         .get_queue_status(GetQueueStatusRequest::default())

@@ -34,6 +34,10 @@ pub struct Dependencies {
 pub const REDIS_HEALTH: &str = "specdoc.dependency.redis";
 /// See [`REDIS_HEALTH`].
 pub const DATABASE_HEALTH: &str = "specdoc.dependency.database";
+/// Health-service name that is SERVING while the process serves at all, whatever its
+/// dependencies say: what a liveness probe should ask, so a Redis or database outage makes
+/// pods unready (overall status) without restarting them.
+pub const LIVENESS_HEALTH: &str = "specdoc.liveness";
 
 impl Dependencies {
     /// Each dependency's health name and whether it answers within a second.
@@ -114,6 +118,9 @@ impl GrpcHost {
                 .set_service_status(name, ServingStatus::NotServing)
                 .await;
         }
+        reporter
+            .set_service_status(LIVENESS_HEALTH, ServingStatus::Serving)
+            .await;
         crate::tasks::spawn(
             "health-probe",
             stop.clone(),
