@@ -116,7 +116,8 @@ async fn serve(args: &UpArgs, data_dir: &Path, redis_url: &str) -> Result<()> {
 
     let mut host = GrpcHost::new();
     host.add_service(scheduler.into_service());
-    host.add_service(specdoc_tracker::TrackerApi::new(store.clone(), fanout).into_service());
+    let eta = specdoc_runtime::eta::EtaEstimator::new(store.clone(), queue.clone());
+    host.add_service(specdoc_tracker::TrackerApi::new(store.clone(), fanout, eta).into_service());
     host.add_service(specdoc_worker::WorkerApi(worker).into_service());
     let connections = Connections {
         listen: args.listen,

@@ -40,6 +40,10 @@ async fn a_watch_resumes_across_a_tracker_restart_without_gap_or_duplicate() {
     let mut events = client.watch_job(&submitted.job_id, 0);
     let first = events.next().await.unwrap().unwrap();
     assert_eq!(first.seq, 1);
+    // A queued job has an ETA everywhere: in its record and on its events.
+    assert!(first.eta.is_some(), "{first:?}");
+    let queued = client.get_job_status(&submitted.job_id).await.unwrap();
+    assert!(queued.eta.unwrap().seconds_remaining > 0.0);
 
     // The tracker goes away while the client watches, and comes back on the same address
     // after the job has run.

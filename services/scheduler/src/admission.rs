@@ -70,7 +70,7 @@ impl SchedulerApi {
             job_id: job.id.to_string(),
             state: job.state.to_proto(),
             queue_position: position.unwrap_or(0),
-            eta: None,
+            eta: self.eta.eta(&job).await,
             deduplicated: false,
         })
     }

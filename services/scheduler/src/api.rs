@@ -27,12 +27,14 @@ pub struct SchedulerApi {
     pub(crate) store: Store,
     pub(crate) queue: Queue,
     pub(crate) config: Arc<Config>,
+    pub(crate) eta: specdoc_runtime::eta::EtaEstimator,
 }
 
 impl SchedulerApi {
     /// A scheduler over a store and a queue.
     pub fn new(store: Store, queue: Queue, config: Config) -> Self {
         Self {
+            eta: specdoc_runtime::eta::EtaEstimator::new(store.clone(), queue.clone()),
             store,
             queue,
             config: Arc::new(config),

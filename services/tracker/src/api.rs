@@ -8,6 +8,7 @@ use specdoc_proto::job::v1 as job_pb;
 use specdoc_proto::tracker::v1::tracker_service_server::{TrackerService, TrackerServiceServer};
 use specdoc_proto::tracker::v1::*;
 use specdoc_runtime::ApiError;
+use specdoc_runtime::eta::EtaEstimator;
 use specdoc_runtime::metrics::metrics;
 use specdoc_store::{JobFilter as StoreFilter, Store};
 use std::collections::BTreeMap;
@@ -24,12 +25,13 @@ const WATCH_BUFFER: usize = 64;
 pub struct TrackerApi {
     store: Store,
     fanout: Fanout,
+    eta: EtaEstimator,
 }
 
 impl TrackerApi {
-    /// A tracker over a store, fed by `fanout`.
-    pub fn new(store: Store, fanout: Fanout) -> Self {
-        Self { store, fanout }
+    /// A tracker over a store, fed by `fanout`, estimating ETAs with `eta`.
+    pub fn new(store: Store, fanout: Fanout, eta: EtaEstimator) -> Self {
+        Self { store, fanout, eta }
     }
 
     /// The gRPC service. Results can be large (the HTML of a big spec), so encoding is unbounded.
@@ -184,8 +186,9 @@ impl TrackerService for TrackerApi {
         request: Request<GetJobRequest>,
     ) -> Result<Response<GetJobResponse>, Status> {
         let job = self.job(&request.into_inner().job_id).await?;
+        let eta = self.eta.eta(&job).await;
         Ok(Response::new(GetJobResponse {
-            job: Some(job.to_proto(None)),
+            job: Some(job.to_proto(eta)),
         }))
     }
 
@@ -228,7 +231,14 @@ impl TrackerService for TrackerApi {
         let job = self.job(&request.job_id).await?;
         let (out, stream) = tokio::sync::mpsc::channel(WATCH_BUFFER);
         let open = metrics().stream_opened("WatchJob");
-        let watch = watch_job(self.store.clone(), live, job.id, request.after_seq, out);
+        let watch = watch_job(
+            self.store.clone(),
+            self.eta.clone(),
+            live,
+            job.id,
+            request.after_seq,
+            out,
+        );
         tokio::spawn(async move {
             let _open = open;
             watch.await;

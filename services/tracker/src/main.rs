@@ -27,7 +27,8 @@ async fn main() -> anyhow::Result<()> {
         fanout.clone().run_reader(queue.clone()),
     );
     let mut host = GrpcHost::new();
-    host.add_service(specdoc_tracker::TrackerApi::new(store.clone(), fanout).into_service());
+    let eta = specdoc_runtime::eta::EtaEstimator::new(store.clone(), queue.clone());
+    host.add_service(specdoc_tracker::TrackerApi::new(store.clone(), fanout, eta).into_service());
     let dependencies = Dependencies {
         store: Some(store.clone()),
         queue: Some(queue),

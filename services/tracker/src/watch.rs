@@ -10,6 +10,7 @@ use specdoc_core::JobId;
 use specdoc_proto::job::v1::JobEvent;
 use specdoc_proto::queue::v1::EventRecord;
 use specdoc_proto::tracker::v1::WatchJobResponse;
+use specdoc_runtime::eta::EtaEstimator;
 use specdoc_store::Store;
 use std::sync::Arc;
 use std::time::Duration;
@@ -25,6 +26,7 @@ const PAGE: u32 = 500;
 /// Streams the job's events after `after_seq` into `out` until the terminal event.
 pub(crate) async fn watch_job(
     store: Store,
+    eta: EtaEstimator,
     mut live: broadcast::Receiver<Arc<EventRecord>>,
     job_id: JobId,
     after_seq: u64,
@@ -33,6 +35,7 @@ pub(crate) async fn watch_job(
     let id_text = job_id.to_string();
     let mut watcher = Watcher {
         store,
+        eta,
         job_id,
         last: after_seq,
         out,
@@ -70,6 +73,7 @@ pub(crate) async fn watch_job(
 
 struct Watcher {
     store: Store,
+    eta: EtaEstimator,
     job_id: JobId,
     /// The highest seq sent (or the client's cursor).
     last: u64,
@@ -80,10 +84,14 @@ struct Watcher {
 type Ended = Result<bool, ()>;
 
 impl Watcher {
-    /// Sends one event; `Ok(true)` when it was terminal or the client is gone.
-    async fn send(&mut self, event: JobEvent) -> Ended {
+    /// Sends one event, with the job's current ETA; `Ok(true)` when it was terminal or the
+    /// client is gone.
+    async fn send(&mut self, mut event: JobEvent) -> Ended {
         let terminal =
             specdoc_core::JobState::from_proto(event.state).is_some_and(|s| s.is_terminal());
+        if !terminal {
+            event.eta = self.eta.eta_of(self.job_id).await;
+        }
         self.last = event.seq;
         if self
             .out

@@ -6,6 +6,7 @@
 //! validate (`TryFrom`) and report the offending field ([`Invalid`]); conversions back are total.
 
 mod enums;
+pub mod eta;
 mod event;
 mod ids;
 mod job;

@@ -12,6 +12,7 @@
 //! - [`shutdown_signal`]: SIGTERM or Ctrl-C.
 
 pub mod config;
+pub mod eta;
 pub mod grpc_telemetry;
 pub mod host;
 pub mod http;

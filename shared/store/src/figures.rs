@@ -2,7 +2,7 @@
 
 use crate::rows::{self, JOB_COLUMNS};
 use crate::{Result, Store};
-use specdoc_core::{Job, TeamId, UnixMillis};
+use specdoc_core::{Job, JobType, TeamId, UnixMillis};
 use sqlx::Row;
 
 /// Figures about queued and running jobs, from the record.
@@ -115,5 +115,90 @@ impl Store {
             .await?;
         tx.commit().await?;
         Ok(deleted.rows_affected())
+    }
+}
+
+impl Store {
+    /// Median run time (start to completion, in ms) of the latest completed jobs of
+    /// `job_type` whose spec is within a factor 4 of `spec_bytes`; of any size when too few
+    /// are similar. `None` before any job of the type completed.
+    pub async fn typical_run_millis(
+        &self,
+        job_type: JobType,
+        spec_bytes: u64,
+    ) -> Result<Option<i64>> {
+        let bytes = i64::try_from(spec_bytes).unwrap_or(i64::MAX);
+        let query = |similar: bool| {
+            rows::query(
+                "SELECT finished_at - started_at AS run FROM jobs \
+                 WHERE state = 'completed' AND job_type = $1 AND started_at IS NOT NULL \
+                 AND ($2 = 0 OR (spec_bytes >= $3 AND spec_bytes <= $4)) \
+                 ORDER BY finished_at DESC LIMIT 200"
+                    .to_owned(),
+            )
+            .bind(job_type.as_str())
+            .bind(i64::from(similar))
+            .bind(bytes / 4)
+            .bind(bytes.saturating_mul(4))
+        };
+        let mut runs: Vec<i64> = query(true)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<i64, _>("run"))
+            .collect::<Result<_, _>>()?;
+        if runs.len() < 5 {
+            runs = query(false)
+                .fetch_all(&self.pool)
+                .await?
+                .iter()
+                .map(|r| r.try_get::<i64, _>("run"))
+                .collect::<Result<_, _>>()?;
+        }
+        runs.sort_unstable();
+        Ok(runs.get(runs.len() / 2).copied())
+    }
+
+    /// Jobs dispatched before `job` while it is queued: every queued job of a higher priority,
+    /// the earlier ones of its own team, and, from each other team at its priority, as many
+    /// as its own rank (dispatch rotates between teams).
+    pub async fn queued_ahead(&self, job: &Job) -> Result<u64> {
+        let rows = rows::query(
+            "SELECT team_id, priority, COUNT(*) AS n, \
+               SUM(CASE WHEN created_at < $1 THEN 1 ELSE 0 END) AS earlier \
+             FROM jobs WHERE state = 'queued' GROUP BY team_id, priority"
+                .to_owned(),
+        )
+        .bind(job.created_at)
+        .fetch_all(&self.pool)
+        .await?;
+        let mut counts = Vec::new();
+        for row in &rows {
+            let team: String = row.try_get("team_id")?;
+            let priority: String = row.try_get("priority")?;
+            let n: i64 = row.try_get("n")?;
+            let earlier: Option<i64> = row.try_get("earlier")?;
+            counts.push((team, priority, n, earlier.unwrap_or(0)));
+        }
+        let rank = |p: &str| match p {
+            "high" => 0,
+            "normal" => 1,
+            _ => 2,
+        };
+        let mine = rank(job.priority.as_str());
+        let own_rank = counts
+            .iter()
+            .find(|(t, p, _, _)| t == job.team.as_str() && rank(p) == mine)
+            .map_or(0, |(_, _, _, earlier)| *earlier);
+        let ahead: i64 = counts
+            .iter()
+            .map(|(team, priority, n, _)| match rank(priority).cmp(&mine) {
+                std::cmp::Ordering::Less => *n,
+                std::cmp::Ordering::Equal if team == job.team.as_str() => own_rank,
+                std::cmp::Ordering::Equal => (*n).min(own_rank + 1),
+                std::cmp::Ordering::Greater => 0,
+            })
+            .sum();
+        Ok(u64::try_from(ahead).unwrap_or(0))
     }
 }

@@ -38,6 +38,7 @@ both_backends!(
     retention_deletes_only_old_finished_jobs,
     generation_mode_is_recorded,
     llm_answers_are_cached_first_writer_wins,
+    eta_figures_follow_priorities_and_round_robin,
 );
 
 fn new_job(team: &str, key: Option<&str>) -> NewJob {
@@ -423,5 +424,40 @@ async fn llm_answers_are_cached_first_writer_wins(store: Store) {
     assert_eq!(
         store.cached_llm_response("k").await.unwrap().as_deref(),
         Some("{\"a\":1}")
+    );
+}
+
+async fn eta_figures_follow_priorities_and_round_robin(store: Store) {
+    let mut a = Vec::new();
+    for _ in 0..3 {
+        let job = new_job("alpha", None);
+        store.insert_job(&job).await.unwrap();
+        a.push(job.id);
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    let b = new_job("beta", None);
+    store.insert_job(&b).await.unwrap();
+    let mut urgent = new_job("gamma", None);
+    urgent.priority = Priority::High;
+    store.insert_job(&urgent).await.unwrap();
+    let ahead = |id| {
+        let store = store.clone();
+        async move {
+            let job = store.get_job(id).await.unwrap().unwrap();
+            store.queued_ahead(&job).await.unwrap()
+        }
+    };
+    // beta's first job: the high-priority job, then one turn of alpha's.
+    assert_eq!(ahead(b.id).await, 2);
+    // alpha's third: the high one, alpha's two earlier ones, and beta's one.
+    assert_eq!(ahead(a[2]).await, 4);
+    assert_eq!(ahead(urgent.id).await, 0);
+    assert_eq!(
+        store
+            .typical_run_millis(JobType::Documentation, 100)
+            .await
+            .unwrap(),
+        None,
+        "nothing completed yet"
     );
 }
