@@ -76,7 +76,7 @@ impl EtaEstimator {
                     .jobs
                     .retain(|_, (at, _)| at.elapsed() < Duration::from_secs(1));
             }
-            cache.jobs.insert(id, (Instant::now(), eta.clone()));
+            cache.jobs.insert(id, (Instant::now(), eta));
         }
         eta
     }
