@@ -455,3 +455,54 @@ async fn a_job_whose_workers_always_die_fails_after_max_attempts_with_its_histor
     assert_eq!(starts, 2, "both attempts are in the history");
     assert_eq!(job(&mut cluster.tracker, &id).await.attempt, 2);
 }
+
+/// Makes the test database refuse writes (new sessions read-only, current ones cut) or accept
+/// them again.
+async fn database_writable(database_url: &str, writable: bool) {
+    let name = database_url.rsplit('/').next().unwrap();
+    let setting = if writable { "RESET" } else { "SET" };
+    let value = if writable { "" } else { " = on" };
+    specdoc_testkit::postgres_admin_exec(&format!(
+        "ALTER DATABASE {name} {setting} default_transaction_read_only{value}"
+    ))
+    .await;
+    specdoc_testkit::postgres_admin_exec(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+    ))
+    .await;
+}
+
+#[tokio::test]
+async fn a_database_outage_mid_job_is_retried_and_the_job_completes_once() {
+    let deployment = Deployment::new().await;
+    let database_url = deployment.database_url.clone();
+    let mut cluster = cluster(deployment).await;
+    let _worker = cluster
+        .worker(&[
+            ("LEASE_SECONDS", "3"),
+            ("RETRY_BASE_MS", "200"),
+            ("RETRY_MAX_MS", "500"),
+        ])
+        .await;
+    let spec = specdoc_testkit::synthetic_spec(3000);
+    let id = submit(
+        &mut cluster.scheduler,
+        submit_request("outage", spec, job_pb::JobType::Documentation),
+    )
+    .await;
+    first_event(&mut cluster.tracker, &id, Duration::from_secs(30), |e| {
+        e.step == job_pb::Step::Parse as i32 && e.status == job_pb::StepStatus::Started as i32
+    })
+    .await;
+    // Longer than any gap between two of the job's writes, so one of them meets the outage.
+    database_writable(&database_url, false).await;
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    database_writable(&database_url, true).await;
+
+    let record = cluster.assert_completed_once(&id).await;
+    assert!(
+        record.attempt >= 2,
+        "the attempt that met the outage ended and another completed: {record:?}"
+    );
+}

@@ -5,7 +5,7 @@
 //! stalled is ended in the record and the job dispatched again.
 
 use crate::SchedulerApi;
-use specdoc_core::{JobState, now_millis};
+use specdoc_core::{JobId, JobState, LeaseToken, now_millis};
 use specdoc_runtime::ApiError;
 use specdoc_runtime::metrics::{PriorityLabels, metrics};
 use std::time::Duration;
@@ -17,50 +17,71 @@ impl SchedulerApi {
     /// Ends the attempts whose leases expired and dispatches their jobs again. Returns how many
     /// jobs went back to the queue.
     pub async fn reap_expired_leases(&self) -> Result<usize, ApiError> {
+        let reclaimed = self.queue.reclaim_expired(1000).await?;
         let mut requeued = 0;
-        for (id, token) in self.queue.reclaim_expired(1000).await? {
+        for (done, (id, token)) in reclaimed.iter().enumerate() {
             metrics().lease_reclaims.inc();
-            let Some(job) = self.store.get_job(id).await? else {
-                continue;
-            };
-            // A job whose workers keep dying (a poison pill) ends after its last attempt.
-            let (next, message) = if job.attempt >= job.max_attempts {
-                (
-                    JobState::Failed,
-                    "failed: the worker of every attempt stopped (crash, kill or stall)",
-                )
-            } else {
-                (
-                    JobState::Queued,
-                    "lease expired: the worker stopped renewing it; retrying",
-                )
-            };
-            // The holder's attempt ends in the record; if it never started one, the job is
-            // still QUEUED as read above.
-            let job = match self.store.end_attempt(id, &token, next, message).await? {
-                Some((ended, event)) => {
-                    tracing::warn!(job_id = %id, state = %next, "lease expired; attempt ended");
-                    if next == JobState::Failed {
-                        metrics().job_finished(
-                            ended.job_type,
-                            ended.team.as_str(),
-                            "failed",
-                            ended.created_at,
-                        );
+            match self.reap(*id, token).await {
+                Ok(again) => requeued += usize::from(again),
+                Err(error) => {
+                    // The database or Redis failed: the leases not yet handled go back, already
+                    // expired, so the next pass takes them again. Dropped here, they would be
+                    // in no worker's hands and nowhere in Redis, and their jobs stuck.
+                    if let Err(restore) =
+                        self.queue.restore_expired_leases(&reclaimed[done..]).await
+                    {
+                        tracing::error!(%restore, "cannot hand reclaimed leases back");
                     }
-                    let _ = self.queue.publish_event(&ended.event_record(&event)).await;
-                    ended
+                    return Err(error);
                 }
-                None => job,
-            };
-            if job.state == JobState::Queued {
-                self.queue
-                    .enqueue(&job.envelope(), &job.team, job.priority)
-                    .await?;
-                requeued += 1;
             }
         }
         Ok(requeued)
+    }
+
+    /// Ends the attempt of one expired lease and dispatches its job again; true when it went
+    /// back to the queue.
+    async fn reap(&self, id: JobId, token: &LeaseToken) -> Result<bool, ApiError> {
+        let Some(job) = self.store.get_job(id).await? else {
+            return Ok(false);
+        };
+        // A job whose workers keep dying (a poison pill) ends after its last attempt.
+        let (next, message) = if job.attempt >= job.max_attempts {
+            (
+                JobState::Failed,
+                "failed: the worker of every attempt stopped (crash, kill or stall)",
+            )
+        } else {
+            (
+                JobState::Queued,
+                "lease expired: the worker stopped renewing it; retrying",
+            )
+        };
+        // The holder's attempt ends in the record; if it never started one, the job is
+        // still QUEUED as read above.
+        let job = match self.store.end_attempt(id, token, next, message).await? {
+            Some((ended, event)) => {
+                tracing::warn!(job_id = %id, state = %next, "lease expired; attempt ended");
+                if next == JobState::Failed {
+                    metrics().job_finished(
+                        ended.job_type,
+                        ended.team.as_str(),
+                        "failed",
+                        ended.created_at,
+                    );
+                }
+                let _ = self.queue.publish_event(&ended.event_record(&event)).await;
+                ended
+            }
+            None => job,
+        };
+        if job.state == JobState::Queued {
+            self.queue
+                .enqueue(&job.envelope(), &job.team, job.priority)
+                .await?;
+            return Ok(true);
+        }
+        Ok(false)
     }
 
     /// One pass: re-dispatches QUEUED jobs older than the grace period. Returns how many were

@@ -364,6 +364,33 @@ impl Queue {
         Ok(reclaimed)
     }
 
+    /// Puts reclaimed leases back, already expired, so the next reaper pass takes them again:
+    /// for leases whose attempts could not be ended in the database (it was unreachable), which
+    /// would otherwise be in neither Redis nor any worker's hands.
+    pub async fn restore_expired_leases(&self, leases: &[(JobId, LeaseToken)]) -> Result<()> {
+        if leases.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for (id, token) in leases {
+            let id = id.to_string();
+            pipe.cmd("ZADD")
+                .arg(self.keys.leases())
+                .arg(0)
+                .arg(&id)
+                .ignore();
+            pipe.cmd("HSET")
+                .arg(self.keys.lease_tokens())
+                .arg(&id)
+                .arg(&token.0)
+                .ignore();
+        }
+        let mut conn = self.conn.clone();
+        pipe.query_async::<()>(&mut conn).await?;
+        Ok(())
+    }
+
     /// Takes a queued job out of dispatch (it was cancelled). True when it was queued.
     pub async fn remove_queued(
         &self,

@@ -42,6 +42,19 @@ pub async fn fresh_postgres_url() -> String {
     format!("{base}/{name}")
 }
 
+/// Runs one statement as the Postgres admin (for tests that break the database on purpose).
+pub async fn postgres_admin_exec(sql: &str) {
+    use sqlx::Connection;
+    let admin = postgres_admin_url();
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .expect("admin connection");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+        .execute(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
 /// A directory removed when the value drops.
 pub struct TempDir(PathBuf);
 
