@@ -75,3 +75,10 @@ beat:
 # Queue throughput: specdoc vs BullMQ vs Celery on the same Redis (prints `name: N jobs/s` lines).
 bench-queue:
     benches/queue/run.sh
+
+# GetStats at scale: 100,000 jobs through the real lifecycle on Postgres, then the read time (target ≤ 50 ms).
+bench-stats:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    eval "$(scripts/ensure.sh postgres)"
+    cargo test --release -p specdoc-store --test stats_at_scale -- --ignored --nocapture

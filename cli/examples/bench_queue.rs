@@ -55,7 +55,9 @@ async fn main() -> anyhow::Result<()> {
     let team_id = specdoc_core::TeamId::parse_field(&team)?;
     let deadline = Instant::now() + Duration::from_secs(600);
     loop {
-        let counts = store.job_counts(Some(&team_id), 0).await?;
+        let counts = store
+            .stats(Some(&team_id), 1, specdoc_core::now_millis())
+            .await?;
         let completed: u64 = counts
             .by_state_and_type
             .iter()

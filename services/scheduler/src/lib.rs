@@ -28,6 +28,9 @@ pub struct Config {
     pub reconcile_interval: Duration,
     /// Days finished jobs are kept; 0 keeps them forever.
     pub retention_days: u32,
+    /// Days a finished job keeps all its events; after that only the terminal one stays, and a
+    /// WatchJob cursor before it answers OUT_OF_RANGE. 0 keeps them as long as the job.
+    pub event_retention_days: u32,
 }
 
 impl Config {
@@ -47,6 +50,7 @@ impl Default for Config {
             limits,
             reconcile_interval: Duration::from_secs(5),
             retention_days: 30,
+            event_retention_days: 7,
         }
     }
 }

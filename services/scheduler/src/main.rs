@@ -24,6 +24,9 @@ struct Args {
     /// Days finished jobs are kept (0: forever).
     #[arg(long, env = "RETENTION_DAYS", default_value_t = 30)]
     retention_days: u32,
+    /// Days a finished job keeps its step events; then only the terminal event stays (0: as long as the job).
+    #[arg(long, env = "EVENT_RETENTION_DAYS", default_value_t = 7)]
+    event_retention_days: u32,
     /// `all`: the API and the periodic tasks; `api`: the API only; `beat`: the periodic tasks only.
     #[arg(long, env = "SCHEDULER_MODE", value_enum, default_value_t = Mode::All)]
     mode: Mode,
@@ -61,6 +64,7 @@ async fn main() -> anyhow::Result<()> {
         max_attempts: args.max_attempts,
         reconcile_interval: Duration::from_millis(args.reconcile_interval_ms.max(100)),
         retention_days: args.retention_days,
+        event_retention_days: args.event_retention_days,
         ..Default::default()
     };
     config.limits.max_bytes = args.max_spec_bytes;

@@ -105,13 +105,30 @@ impl SchedulerApi {
     }
 
     /// Deletes jobs that finished more than `retention_days` ago, with their events and
-    /// results. Returns how many were deleted.
+    /// results, and the step events of jobs that finished more than `event_retention_days` ago
+    /// (their terminal events stay). Returns how many jobs were deleted.
     pub async fn apply_retention(&self) -> Result<u64, ApiError> {
+        let days_ago = |days: u32| now_millis() - i64::from(days) * 86_400_000;
+        if self.config.event_retention_days > 0 {
+            let pruned = self
+                .store
+                .prune_events_finished_before(days_ago(self.config.event_retention_days))
+                .await?;
+            if pruned > 0 {
+                tracing::info!(
+                    pruned,
+                    days = self.config.event_retention_days,
+                    "retention pruned the step events of old jobs"
+                );
+            }
+        }
         if self.config.retention_days == 0 {
             return Ok(0);
         }
-        let cutoff = now_millis() - i64::from(self.config.retention_days) * 86_400_000;
-        let deleted = self.store.delete_finished_before(cutoff).await?;
+        let deleted = self
+            .store
+            .delete_finished_before(days_ago(self.config.retention_days))
+            .await?;
         if deleted > 0 {
             tracing::info!(
                 deleted,

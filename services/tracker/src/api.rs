@@ -47,6 +47,29 @@ impl TrackerApi {
             .ok_or_else(|| ApiError::NotFound(format!("job {id}")))
     }
 
+    /// A WatchJob cursor must point into the job's retained history: OUT_OF_RANGE when events
+    /// after it were pruned by retention (or it is beyond the last event), so the client re-reads
+    /// the job with GetJob instead of silently missing steps.
+    async fn check_cursor(&self, job: &specdoc_core::Job, after_seq: u64) -> Result<(), ApiError> {
+        if after_seq > job.last_seq {
+            return Err(ApiError::OutOfRange(format!(
+                "after_seq {after_seq} is beyond the last event of job {} (seq {})",
+                job.id, job.last_seq
+            )));
+        }
+        if after_seq == job.last_seq {
+            return Ok(());
+        }
+        match self.store.first_event_seq(job.id).await? {
+            Some(first) if after_seq + 1 >= first => Ok(()),
+            first => Err(ApiError::OutOfRange(format!(
+                "after_seq {after_seq} is older than the retained events of job {} (the oldest kept is seq {}); read the job with GetJob",
+                job.id,
+                first.unwrap_or(job.last_seq)
+            ))),
+        }
+    }
+
     async fn list(&self, request: ListJobsRequest) -> Result<ListJobsResponse, ApiError> {
         let filter = store_filter(request.filter.unwrap_or_default())?;
         let limit = page_size(request.page_size);
@@ -112,11 +135,10 @@ impl TrackerApi {
             days @ 1..=365 => days,
             _ => return Err(specdoc_core::Invalid::new("days", "must be 1 to 365").into()),
         };
-        let since = now_millis() - i64::from(days) * 86_400_000;
-        let counts = self.store.job_counts(team.as_ref(), since).await?;
+        let stats = self.store.stats(team.as_ref(), days, now_millis()).await?;
         let mut by_state = BTreeMap::<String, u64>::new();
         let mut by_type = BTreeMap::<String, u64>::new();
-        for (state, job_type, n) in &counts.by_state_and_type {
+        for (state, job_type, n) in &stats.by_state_and_type {
             *by_state.entry(state.clone()).or_default() += n;
             *by_type.entry(job_type.clone()).or_default() += n;
         }
@@ -127,6 +149,18 @@ impl TrackerApi {
                 .map(|(key, count)| Count { key, count })
                 .collect()
         };
+        let seconds = |millis: f64| millis / 1000.0;
+        let score_points = |points: Vec<specdoc_store::ScorePoint>| {
+            points
+                .into_iter()
+                .map(|p| ScorePoint {
+                    key: p.key,
+                    average_score: p.average,
+                    jobs: p.jobs,
+                })
+                .collect()
+        };
+        let queue_wait = stats.queue_wait.unwrap_or_default();
         Ok(GetStatsResponse {
             total_jobs: by_state.values().sum(),
             success_rate: if finished == 0 {
@@ -136,8 +170,27 @@ impl TrackerApi {
             },
             by_state: to_counts(by_state),
             by_type: to_counts(by_type),
-            degraded_jobs: counts.degraded,
-            ..Default::default()
+            durations: stats
+                .durations
+                .iter()
+                .filter_map(|(job_type, p)| {
+                    Some(DurationStats {
+                        job_type: JobType::from_name(job_type)?.to_proto(),
+                        p50_seconds: seconds(p.p50_millis),
+                        p95_seconds: seconds(p.p95_millis),
+                    })
+                })
+                .collect(),
+            queue_wait_p50_seconds: seconds(queue_wait.p50_millis),
+            queue_wait_p95_seconds: seconds(queue_wait.p95_millis),
+            score_trend: score_points(stats.score_trend),
+            score_by_service: score_points(stats.score_by_service),
+            top_failing_rules: stats
+                .top_failing_rules
+                .into_iter()
+                .map(|(key, count)| Count { key, count })
+                .collect(),
+            degraded_jobs: stats.degraded,
         })
     }
 }
@@ -229,6 +282,11 @@ impl TrackerService for TrackerApi {
         // Subscribe before the job is read, so no live event can slip between the two.
         let live = self.fanout.subscribe();
         let job = self.job(&request.job_id).await?;
+        self.check_cursor(&job, request.after_seq).await?;
+        if job.state.is_terminal() && request.after_seq == job.last_seq {
+            // The client saw the terminal event before it reconnected: nothing more will come.
+            return Ok(Response::new(Box::pin(tokio_stream::empty())));
+        }
         let (out, stream) = tokio::sync::mpsc::channel(WATCH_BUFFER);
         let open = metrics().stream_opened("WatchJob");
         let watch = watch_job(

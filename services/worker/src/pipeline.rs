@@ -308,6 +308,13 @@ impl Pipeline {
                 crate::quality::to_proto(score).encode_to_vec(),
             )),
             degraded,
+            failing_rules: score
+                .findings
+                .iter()
+                .map(|f| f.rule_id.clone())
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .collect(),
         };
         let message = format!(
             "stored {count} documents and a quality score of {}",

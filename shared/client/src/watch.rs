@@ -84,9 +84,19 @@ impl Watch {
                     self.done = JobState::from_proto(event.state).is_some_and(|s| s.is_terminal());
                     return Some(Ok(event));
                 }
-                // The stream ended before the terminal event (a tracker shutting down):
-                // resume from the cursor.
-                Ok(None) => self.open = None,
+                // The stream ended without a terminal event: either the cursor was already at
+                // the end of a finished job (nothing more will come), or a tracker shut down
+                // (resume from the cursor).
+                Ok(None) => {
+                    self.open = None;
+                    if let Ok(job) = self.client.get_job_status(&self.job_id).await
+                        && job.last_seq == self.last
+                        && JobState::from_proto(job.state).is_some_and(|s| s.is_terminal())
+                    {
+                        self.done = true;
+                        return None;
+                    }
+                }
                 Err(status) => {
                     let error = self.client.tracker_error(status);
                     if !transient(&error) {

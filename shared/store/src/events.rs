@@ -4,7 +4,7 @@
 use crate::rows::{self, EVENT_COLUMNS};
 use crate::{Result, Store};
 use specdoc_core::{JobEvent, JobId, NewEvent, UnixMillis};
-use sqlx::{Any, Transaction};
+use sqlx::{Any, Row, Transaction};
 
 /// Inserts event `seq` of a job. Callers obtain `seq` by incrementing `jobs.last_seq` in the same
 /// transaction, which serialises appends per job and keeps the numbering gap-free.
@@ -41,6 +41,18 @@ pub(crate) async fn insert(
 }
 
 impl Store {
+    /// The lowest seq still stored for a job (retention prunes a finished job's step events);
+    /// `None` when it has none.
+    pub async fn first_event_seq(&self, job_id: JobId) -> Result<Option<u64>> {
+        let row =
+            rows::query("SELECT MIN(seq) AS first FROM job_events WHERE job_id = $1".to_owned())
+                .bind(job_id.to_string())
+                .fetch_one(&self.pool)
+                .await?;
+        let first: Option<i64> = row.try_get("first")?;
+        Ok(first.and_then(|seq| u64::try_from(seq).ok()))
+    }
+
     /// Events of a job with `seq > after_seq`, in order, at most `limit` of them.
     pub async fn events_after(
         &self,

@@ -56,42 +56,20 @@ impl Store {
     }
 }
 
-/// Counts of a team's jobs over a window.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct JobCounts {
-    /// (state, type, count) for every combination present.
-    pub by_state_and_type: Vec<(String, String, u64)>,
-    /// Jobs whose generation was degraded.
-    pub degraded: u64,
-}
-
 impl Store {
-    /// Counts of jobs created since `since`, for one team or all.
-    pub async fn job_counts(&self, team: Option<&TeamId>, since: UnixMillis) -> Result<JobCounts> {
-        let team = team.map(TeamId::as_str);
-        let rows = rows::query(
-            "SELECT state, job_type, COUNT(*) AS n, CAST(SUM(degraded) AS BIGINT) AS degraded FROM jobs \
-             WHERE created_at >= $1 AND ($2 IS NULL OR team_id = $2) GROUP BY state, job_type ORDER BY state, job_type"
-                .to_owned(),
+    /// Deletes the events of jobs that finished before `before`, all but each job's terminal
+    /// event (event retention). Returns how many events were deleted.
+    pub async fn prune_events_finished_before(&self, before: UnixMillis) -> Result<u64> {
+        let pruned = sqlx::query(
+            "DELETE FROM job_events WHERE job_id IN (SELECT id FROM jobs WHERE finished_at < $1) \
+             AND seq < (SELECT last_seq FROM jobs WHERE jobs.id = job_events.job_id)",
         )
-        .bind(since)
-        .bind(team)
-        .fetch_all(&self.pool)
+        .bind(before)
+        .execute(&self.pool)
         .await?;
-        let mut counts = JobCounts::default();
-        for row in rows {
-            let n = u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or(0);
-            counts.degraded +=
-                u64::try_from(row.try_get::<Option<i64>, _>("degraded")?.unwrap_or(0)).unwrap_or(0);
-            counts
-                .by_state_and_type
-                .push((row.try_get("state")?, row.try_get("job_type")?, n));
-        }
-        Ok(counts)
+        Ok(pruned.rows_affected())
     }
-}
 
-impl Store {
     /// Deletes jobs that finished before `before`, with their specs, events and results, and
     /// LLM answers cached before it (retention). Returns how many jobs were deleted.
     pub async fn delete_finished_before(&self, before: UnixMillis) -> Result<u64> {

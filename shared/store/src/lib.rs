@@ -15,12 +15,14 @@ mod genai_cache;
 mod jobs;
 mod lifecycle;
 mod results;
+mod rollups;
 mod rows;
 
-pub use figures::{JobCounts, QueueFigures};
+pub use figures::QueueFigures;
 pub use jobs::{Inserted, JobFilter, Page};
 pub use lifecycle::{CancelOutcome, Results};
 pub use results::{Document, StoredResults};
+pub use rollups::{Percentiles, ScorePoint, Stats, date_of_day, day_of};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};

@@ -4,7 +4,7 @@
 //! nothing and returns `None`: the caller lost its lease, or the job was cancelled meanwhile.
 
 use crate::rows::{self, JOB_COLUMNS};
-use crate::{Result, Store, events};
+use crate::{Result, Store, events, rollups};
 use specdoc_core::{
     Job, JobEvent, JobId, JobState, LeaseToken, NewEvent, OutputFormat, Step, now_millis,
 };
@@ -19,6 +19,8 @@ pub struct Results {
     pub quality: Option<(u32, Vec<u8>)>,
     /// Why generation fell back to the deterministic writer, when it did.
     pub degraded: Option<String>,
+    /// The distinct ids of the quality rules with findings, for the statistics.
+    pub failing_rules: Vec<String>,
 }
 
 /// The outcome of a cancellation request.
@@ -144,9 +146,10 @@ impl Store {
             progress: 100,
             message: message.to_owned(),
         };
-        let Some((_, recorded)) = change(&mut tx, update, now, &event).await? else {
+        let Some((job, recorded)) = change(&mut tx, update, now, &event).await? else {
             return Ok(None);
         };
+        rollups::record_finished(&mut tx, &job, &results.failing_rules).await?;
         for (format, content) in &results.documents {
             sqlx::query("INSERT INTO job_documents (job_id, format, content) VALUES ($1, $2, $3)")
                 .bind(id.to_string())
@@ -192,6 +195,9 @@ impl Store {
         let progress = if next.is_terminal() { 100 } else { 0 };
         let event = NewEvent::lifecycle(next, progress, error);
         let changed = change(&mut tx, update, now, &event).await?;
+        if let Some((job, _)) = &changed {
+            rollups::record_finished(&mut tx, job, &[]).await?;
+        }
         tx.commit().await?;
         Ok(changed)
     }
@@ -225,6 +231,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         match change(&mut tx, update, now, &event).await? {
             Some((job, event)) => {
+                rollups::record_finished(&mut tx, &job, &[]).await?;
                 tx.commit().await?;
                 Ok(CancelOutcome::Cancelled {
                     job: Box::new(job),
