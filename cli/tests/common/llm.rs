@@ -1,5 +1,5 @@
 //! A real chat-completions server for the process tests, on 127.0.0.1:0. It answers the way
-//! the test sets (write, fail, hang) and counts the requests it received.
+//! the test sets (write, write slowly, fail, hang) and counts the requests it received.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -21,6 +21,8 @@ pub enum Behaviour {
     Fail,
     /// Never answers.
     Hang,
+    /// Writes like `Write`, after a pause.
+    Slow(Duration),
 }
 
 /// A running server.
@@ -58,6 +60,7 @@ async fn answer(
         Behaviour::Hang => {
             tokio::time::sleep(Duration::from_secs(3600)).await;
         }
+        Behaviour::Slow(pause) => tokio::time::sleep(pause).await,
         Behaviour::Write => {}
     }
     let request: Value = serde_json::from_slice(&body).unwrap();

@@ -122,7 +122,8 @@ impl EtaEstimator {
         }
         let run = match self.store.typical_run_millis(job_type, spec_bytes).await {
             Ok(Some(ms)) => Duration::from_millis(u64::try_from(ms).unwrap_or(0)),
-            _ => DEFAULT_RUN,
+            // Not cached: the first completed job should replace the guess at once.
+            _ => return DEFAULT_RUN,
         };
         if let Ok(mut cache) = self.cache.lock() {
             cache.runs.insert(key, (Instant::now(), run));
