@@ -1,6 +1,6 @@
 //! Script injection through every field the HTML page shows: each field of a 3.1 spec holds a
 //! numbered probe (script, event handlers, `javascript:`/`data:` links, frames, style, tag
-//! breakers). The page must show every probe as inert text, keep only its own script, style
+//! breakers), the 3.1 / JSON Schema 2020-12 keywords included. The page must show every probe as inert text, keep only its own script, style
 //! and ids, and still render the Markdown of descriptions.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -71,16 +71,23 @@ const TEMPLATE: &str = r##"{
                   "examples": ["S70"], "default": "P71"},
           "nested": {"type": "object", "properties": {"P72": {"type": "string", "description": "P73"}}},
           "list": {"type": "array", "items": {"type": "object", "properties": {"P74": {"type": "boolean"}}}},
-          "map": {"type": "object", "additionalProperties": {"type": "string", "description": "S75"}}
+          "map": {"type": "object", "additionalProperties": {"type": "string", "description": "S75"}},
+          "modern": {"type": "object", "patternProperties": {"P80": {"type": "string"}},
+            "propertyNames": {"pattern": "P81"}, "dependentRequired": {"P82": ["P83"]},
+            "if": {"properties": {"k": {"const": "P84"}}}, "then": {"required": ["P85"]},
+            "contentMediaType": "P86", "contentEncoding": "P87"},
+          "tuple": {"type": "array", "prefixItems": [{"$ref": "#/components/schemas/P67"}],
+            "contains": {"const": "P88"}, "examples": ["S89", "S90"]}
         },
-        "oneOf": [{"$ref": "#/components/schemas/P67"}, {"type": "object", "properties": {"P76": {"type": "string"}}}]
+        "oneOf": [{"$ref": "#/components/schemas/P67"},
+          {"type": "object", "title": "P79", "properties": {"P76": {"type": "string"}}}]
       },
       "P67": {"type": "string", "description": "P77", "example": "S78", "deprecated": true}
     }
   }
 }"##;
 
-const PROBES: usize = 78;
+const PROBES: usize = 90;
 
 /// The probe for field `n`: raw script, an image with a handler, `javascript:` and `data:`
 /// links (Markdown and HTML), a frame, style, and tags that try to close the page's elements.

@@ -76,7 +76,8 @@ impl Gen<'_, '_> {
         let ty = s.types.first().map(String::as_str).unwrap_or_else(|| {
             if !s.properties.is_empty() {
                 "object"
-            } else if s.items.is_some() {
+            } else if s.items.is_some() || s.keywords().is_some_and(|k| !k.prefix_items.is_empty())
+            {
                 "array"
             } else {
                 ""
@@ -84,6 +85,10 @@ impl Gen<'_, '_> {
         });
         match ty {
             "object" => self.object(s, depth),
+            "array" if s.keywords().is_some_and(|k| !k.prefix_items.is_empty()) => {
+                let tuple = s.keywords().map_or(&[][..], |k| &k.prefix_items[..]);
+                tuple.iter().map(|x| self.value(x, depth + 1)).collect()
+            }
             "array" => match &s.items {
                 Some(items) => {
                     let v = self.value(items, depth + 1);

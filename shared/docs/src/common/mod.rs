@@ -1,9 +1,17 @@
 //! Helpers shared by the Markdown and HTML renderers: heading anchors (GitHub's slug rules),
-//! a name → schema index, flattened property rows, and example synthesis from schemas.
+//! a name → schema index, flattened property rows, operations grouped by tag, composition
+//! helpers (discriminator mappings, subtypes), the wording of schema details ([`describe`]) and
+//! example synthesis from schemas.
 
+mod composition;
+mod describe;
 mod example;
+mod tags;
 
+pub(crate) use composition::{MappingTarget, discriminator_rows, subtypes};
+pub(crate) use describe::{Frag, inferred_type, notes, or_null, summary, value_text};
 pub(crate) use example::synthesize;
+pub(crate) use tags::{Grouping, group_by_tag};
 
 use std::collections::HashMap;
 
@@ -150,39 +158,6 @@ pub(crate) fn referenced_names(schema: &Schema, out: &mut Vec<String>) {
     }
 }
 
-/// Indices of operations grouped by their first tag, in tag order; untagged ones last under
-/// "Default".
-pub(crate) fn group_by_tag(spec: &Spec) -> Vec<(String, Vec<usize>)> {
-    let mut groups: Vec<(String, Vec<usize>)> = spec
-        .tags
-        .iter()
-        .map(|t| (t.name.clone(), Vec::new()))
-        .collect();
-    let positions: HashMap<&str, usize> = spec
-        .tags
-        .iter()
-        .enumerate()
-        .rev()
-        .map(|(i, t)| (t.name.as_str(), i))
-        .collect();
-    let mut untagged = Vec::new();
-    for (i, op) in spec.operations.iter().enumerate() {
-        match op.tags.first().and_then(|t| positions.get(t.as_str())) {
-            Some(&g) => groups[g].1.push(i),
-            None => untagged.push(i),
-        }
-    }
-    groups.retain(|(_, ops)| !ops.is_empty());
-    if !untagged.is_empty() {
-        let mut name = "Default".to_string();
-        while groups.iter().any(|(g, _)| *g == name) {
-            name.push_str(" operations");
-        }
-        groups.push((name, untagged));
-    }
-    groups
-}
-
 /// The base URL for examples: the first server, or a placeholder.
 pub(crate) fn base_url<'s>(spec: &'s Spec, op: &'s Operation) -> &'s str {
     op.servers
@@ -198,18 +173,30 @@ pub(crate) fn shell_quote(s: &str) -> String {
 
 /// A curl command line for an operation.
 pub(crate) fn curl(spec: &Spec, op: &Operation, index: &SchemaIndex<'_>) -> String {
-    let mut url = format!("{}{}", base_url(spec, op), op.path);
     let query: Vec<String> = op
         .parameters
         .iter()
         .filter(|p| p.location == "query" && p.required)
         .map(|p| format!("{}={{{}}}", p.name, p.name))
         .collect();
-    if !query.is_empty() {
-        url.push('?');
-        url.push_str(&query.join("&"));
-    }
-    let mut out = format!("curl -X {} {}", op.method.as_str(), shell_quote(&url));
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", query.join("&"))
+    };
+    // A webhook is sent by the API to a URL its consumer registers: its name is not a path.
+    // Only the variable is double-quoted; spec text stays single-quoted, never expanded.
+    let target = if op.pointer.starts_with("/webhooks/") {
+        let rest = if query.is_empty() {
+            String::new()
+        } else {
+            shell_quote(&query)
+        };
+        format!("\"$WEBHOOK_URL\"{rest}")
+    } else {
+        shell_quote(&format!("{}{}{query}", base_url(spec, op), op.path))
+    };
+    let mut out = format!("curl -X {} {target}", op.method.as_str());
     for p in op
         .parameters
         .iter()

@@ -32,7 +32,8 @@ h1{margin-top:0}h2{border-bottom:1px solid var(--line);padding-bottom:4px;margin
 .op.deprecated h3 .path{text-decoration:line-through}
 .method{display:inline-block;min-width:64px;text-align:center;color:#fff;border-radius:4px;padding:1px 6px;font:600 12px/1.6 ui-monospace,monospace;background:var(--other)}
 .method.get{background:var(--get)}.method.post{background:var(--post)}.method.put{background:var(--put)}.method.patch{background:var(--patch)}.method.delete{background:var(--delete)}
-nav .method{min-width:48px;font-size:10px;margin-right:4px}
+nav .method,ul.also .method{min-width:48px;font-size:10px;margin-right:4px}
+table.mapping{width:auto}
 table{border-collapse:collapse;width:100%;margin:8px 0 16px;font-size:14px;display:block;overflow-x:auto}
 th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
 th{background:var(--panel)}

@@ -11,7 +11,7 @@ mod schemas;
 
 use std::collections::HashMap;
 
-use crate::common::{SchemaIndex, Slugger, group_by_tag};
+use crate::common::{Grouping, SchemaIndex, Slugger, group_by_tag, subtypes};
 use crate::model::{Operation, Spec, Text};
 use crate::score::Score;
 
@@ -37,7 +37,7 @@ pub fn render(spec: &Spec, score: Option<&Score>) -> String {
     page.header(&mut out);
     page.servers(&mut out);
     page.authentication(&mut out);
-    for (gi, (name, ops)) in page.groups.iter().enumerate() {
+    for (gi, (name, _)) in page.grouping.groups.iter().enumerate() {
         out.push_str(&format!(
             "<section class=\"tag-group\" id=\"{}\">\n<h2>{}</h2>\n",
             page.ids.groups[gi],
@@ -46,7 +46,8 @@ pub fn render(spec: &Spec, score: Option<&Score>) -> String {
         if let Some(d) = spec.tag(name).and_then(|t| t.description.as_ref()) {
             out.push_str(&prose(d));
         }
-        for &i in ops {
+        page.elsewhere(&mut out, gi);
+        for i in page.grouping.documented(gi) {
             page.operation(&mut out, &spec.operations[i], &page.ids.ops[i]);
         }
         out.push_str("</section>\n");
@@ -81,13 +82,15 @@ struct Ids {
 pub(crate) struct Page<'a> {
     spec: &'a Spec,
     index: SchemaIndex<'a>,
-    groups: Vec<(String, Vec<usize>)>,
+    grouping: Grouping,
     ids: Ids,
+    /// Schema name → named schemas extending it through `allOf`.
+    subtypes: HashMap<&'a str, Vec<&'a str>>,
 }
 
 impl<'a> Page<'a> {
     fn new(spec: &'a Spec) -> Self {
-        let groups = group_by_tag(spec);
+        let grouping = group_by_tag(spec);
         let mut s = Slugger::default();
         for fixed in [
             "main",
@@ -102,7 +105,7 @@ impl<'a> Page<'a> {
             s.slug(fixed);
         }
         let mut id = |prefix: &str, text: &str| s.slug(&format!("{prefix}-{text}"));
-        let group_ids = groups.iter().map(|(n, _)| id("tag", n)).collect();
+        let group_ids = grouping.groups.iter().map(|(n, _)| id("tag", n)).collect();
         let ops = spec
             .operations
             .iter()
@@ -126,7 +129,7 @@ impl<'a> Page<'a> {
         Page {
             spec,
             index: SchemaIndex::new(spec),
-            groups,
+            grouping,
             ids: Ids {
                 ops,
                 webhooks,
@@ -134,7 +137,36 @@ impl<'a> Page<'a> {
                 schemas,
                 schemes,
             },
+            subtypes: subtypes(spec),
         }
+    }
+
+    /// Under a tag, the operations that also carry it but are documented under their first
+    /// tag: a link to each, so the tag lists all its operations without repeating them.
+    fn elsewhere(&self, out: &mut String, g: usize) {
+        let mut others = self.grouping.elsewhere(g).peekable();
+        if others.peek().is_none() {
+            return;
+        }
+        out.push_str("<p class=\"muted\">Also in this group, documented under another tag:</p>\n<ul class=\"also\">\n");
+        for i in others {
+            let op = &self.spec.operations[i];
+            let home = self.grouping.home[i];
+            let summary = op
+                .summary
+                .as_ref()
+                .map(|s| format!(" — {}", prose_inline(&Some(s.clone()))))
+                .unwrap_or_default();
+            out.push_str(&format!(
+                "<li><a href=\"#{}\">{} <code class=\"path\">{}</code></a>{summary} (under <a href=\"#{}\">{}</a>)</li>\n",
+                self.ids.ops[i],
+                badge(op),
+                esc(&op.path),
+                self.ids.groups[home],
+                esc(&self.grouping.groups[home].0)
+            ));
+        }
+        out.push_str("</ul>\n");
     }
 
     fn nav(&self, out: &mut String, with_quality: bool) {
@@ -149,7 +181,7 @@ impl<'a> Page<'a> {
         if !spec.security_schemes.is_empty() {
             out.push_str("<li><a href=\"#authentication\">Authentication</a></li>\n");
         }
-        for (gi, (name, ops)) in self.groups.iter().enumerate() {
+        for (gi, (name, ops)) in self.grouping.groups.iter().enumerate() {
             out.push_str(&format!(
                 "<li class=\"group\"><a href=\"#{}\">{}</a>\n<ul>\n",
                 self.ids.groups[gi],

@@ -4,7 +4,7 @@
 use serde_json::Value;
 
 use super::{Page, badge, esc, prose, prose_inline, rich_inline};
-use crate::common::{curl, synthesize};
+use crate::common::{curl, synthesize, value_text};
 use crate::model::{MediaType, Operation, SecurityRequirement};
 
 const MAX_EXAMPLE_BYTES: usize = 4096;
@@ -272,13 +272,6 @@ impl Page<'_> {
             })
             .collect();
         parts.join(" + ")
-    }
-}
-
-pub(super) fn value_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
     }
 }
 

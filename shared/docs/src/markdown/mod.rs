@@ -8,7 +8,7 @@ mod schemas;
 
 use std::collections::HashMap;
 
-use crate::common::{SchemaIndex, Slugger, group_by_tag, referenced_names};
+use crate::common::{Grouping, SchemaIndex, Slugger, group_by_tag, referenced_names, subtypes};
 use crate::model::{Operation, Spec, Text};
 use crate::score::Score;
 
@@ -20,12 +20,13 @@ pub fn render(spec: &Spec, score: Option<&Score>) -> String {
     doc.contents(&mut out);
     doc.servers(&mut out);
     doc.authentication(&mut out);
-    for (name, ops) in &doc.groups {
+    for (g, (name, _)) in doc.grouping.groups.iter().enumerate() {
         out.push_str(&format!("## {}\n\n", heading(name)));
         if let Some(d) = spec.tag(name).and_then(|t| t.description.as_ref()) {
             out.push_str(&text_block(d));
         }
-        for &i in ops {
+        doc.elsewhere(&mut out, g);
+        for i in doc.grouping.documented(g) {
             doc.operation(&mut out, &spec.operations[i], &doc.anchors.ops[i]);
         }
     }
@@ -59,15 +60,17 @@ struct Anchors {
 pub(crate) struct Doc<'a> {
     spec: &'a Spec,
     index: SchemaIndex<'a>,
-    groups: Vec<(String, Vec<usize>)>,
+    grouping: Grouping,
     anchors: Anchors,
     /// Schema name → indices of operations using it directly.
     used_by: HashMap<String, Vec<usize>>,
+    /// Schema name → named schemas extending it through `allOf`.
+    subtypes: HashMap<&'a str, Vec<&'a str>>,
 }
 
 impl<'a> Doc<'a> {
     fn new(spec: &'a Spec, with_quality: bool) -> Self {
-        let groups = group_by_tag(spec);
+        let grouping = group_by_tag(spec);
         let mut s = Slugger::default();
         // Same order as the headings are written.
         s.slug(&heading(&spec.title));
@@ -85,9 +88,9 @@ impl<'a> Doc<'a> {
         }
         let mut ops = vec![String::new(); spec.operations.len()];
         let mut group_anchors = Vec::new();
-        for (name, group) in &groups {
+        for (g, (name, _)) in grouping.groups.iter().enumerate() {
             group_anchors.push(s.slug(&heading(name)));
-            for &i in group {
+            for i in grouping.documented(g) {
                 ops[i] = s.slug(&heading(&spec.operations[i].label()));
             }
         }
@@ -129,7 +132,7 @@ impl<'a> Doc<'a> {
         Doc {
             spec,
             index: SchemaIndex::new(spec),
-            groups,
+            grouping,
             anchors: Anchors {
                 ops,
                 webhooks,
@@ -143,7 +146,33 @@ impl<'a> Doc<'a> {
                 quality,
             },
             used_by,
+            subtypes: subtypes(spec),
         }
+    }
+
+    /// Under a tag, the operations that also carry it but are documented under their first
+    /// tag: a link to each, so the tag lists all its operations without repeating them.
+    fn elsewhere(&self, out: &mut String, g: usize) {
+        let mut others = self.grouping.elsewhere(g).peekable();
+        if others.peek().is_none() {
+            return;
+        }
+        out.push_str("Also in this group, documented under another tag:\n\n");
+        for i in others {
+            let op = &self.spec.operations[i];
+            let home = self.grouping.home[i];
+            let mut line = format!("- [{}](#{})", link_text(&op.label()), self.anchors.ops[i]);
+            if let Some(s) = &op.summary {
+                line.push_str(&format!(" — {}", inline(&s.value)));
+            }
+            line.push_str(&format!(
+                " (under [{}](#{}))\n",
+                link_text(&self.grouping.groups[home].0),
+                self.anchors.groups[home]
+            ));
+            out.push_str(&line);
+        }
+        out.push('\n');
     }
 }
 

@@ -5,8 +5,8 @@
 use serde_json::Value;
 
 use super::{Doc, cell, code, fenced, heading, inline, text_block, text_cell};
-use crate::common::{curl, synthesize};
-use crate::model::{MediaType, Operation, Schema, SecurityRequirement};
+use crate::common::{curl, synthesize, value_text};
+use crate::model::{MediaType, Operation, SecurityRequirement};
 
 /// Examples longer than this many bytes are cut.
 const MAX_EXAMPLE_BYTES: usize = 4096;
@@ -67,7 +67,7 @@ impl Doc<'_> {
                 desc = format!("**Deprecated.** {desc}");
             }
             if let Some(s) = &p.schema {
-                desc.push_str(&schema_notes(s));
+                desc.push_str(&self.notes(s));
             }
             if let Some(ex) = &p.example {
                 desc.push_str(&format!(" Example: {}.", cell(&code(&value_text(ex)))));
@@ -240,62 +240,6 @@ impl Doc<'_> {
             })
             .collect();
         parts.join(" + ")
-    }
-}
-
-/// Constraints, default, enum and flags of a schema as a sentence tail for a table cell.
-pub(super) fn schema_notes(s: &Schema) -> String {
-    let mut notes = String::new();
-    if s.deprecated {
-        notes.push_str(" Deprecated.");
-    }
-    if s.read_only {
-        notes.push_str(" Read-only.");
-    }
-    if s.write_only {
-        notes.push_str(" Write-only.");
-    }
-    if let Some(d) = &s.default {
-        notes.push_str(&format!(" Default: {}.", cell(&code(&value_text(d)))));
-    }
-    if let Some(c) = &s.const_value {
-        notes.push_str(&format!(" Always {}.", cell(&code(&value_text(c)))));
-    }
-    if !s.enum_values.is_empty() {
-        let vals: Vec<String> = s
-            .enum_values
-            .iter()
-            .take(50)
-            .map(|v| cell(&code(&value_text(v))))
-            .collect();
-        let more = if s.enum_values.len() > 50 {
-            format!(" and {} more", s.enum_values.len() - 50)
-        } else {
-            String::new()
-        };
-        notes.push_str(&format!(" One of: {}{more}.", vals.join(", ")));
-    }
-    if !s.constraints.is_empty() {
-        let c: Vec<String> = s
-            .constraints
-            .iter()
-            .map(|(k, v)| format!("{k} {}", cell(&code(v))))
-            .collect();
-        notes.push_str(&format!(" Constraints: {}.", c.join(", ")));
-    }
-    if let Some(ex) = &s.example {
-        let t = value_text(ex);
-        if t.len() <= 200 {
-            notes.push_str(&format!(" Example: {}.", cell(&code(&t))));
-        }
-    }
-    notes
-}
-
-fn value_text(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
     }
 }
 

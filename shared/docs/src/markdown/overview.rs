@@ -65,7 +65,7 @@ impl Doc<'_> {
         if !a.auth.is_empty() {
             out.push_str(&format!("- [Authentication](#{})\n", a.auth));
         }
-        for (gi, (name, ops)) in self.groups.iter().enumerate() {
+        for (gi, (name, ops)) in self.grouping.groups.iter().enumerate() {
             out.push_str(&format!("- [{}](#{})\n", link_text(name), a.groups[gi]));
             for &i in ops {
                 let op = &self.spec.operations[i];

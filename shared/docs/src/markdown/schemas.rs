@@ -1,14 +1,19 @@
 //! Markdown for schemas: the Schemas section (one heading per named schema with composition,
-//! discriminator, a flattened properties table and the operations using it), inline schema
-//! tables for bodies, and type cells that link to named schemas.
+//! discriminator, a flattened properties table, the schemas extending it and the operations
+//! using it), inline schema tables for bodies, and type cells that link to named schemas.
 
-use super::ops::schema_notes;
 use super::{Doc, cell, code, heading, inline, link_text, text_block, text_cell};
-use crate::common::{MAX_ROWS, property_rows};
+use crate::common::{
+    Frag, MAX_ROWS, MappingTarget, discriminator_rows, inferred_type, notes, or_null,
+    property_rows, summary,
+};
 use crate::model::{AdditionalProperties, Schema, SchemaRef};
 
 /// At most this many "used by" links per schema.
 const MAX_USED_BY: usize = 30;
+/// At most this many variants are listed per `oneOf`/`anyOf`/`allOf`, and links per
+/// "Extended by" line.
+const MAX_VARIANTS: usize = 50;
 
 impl Doc<'_> {
     /// A type for a table cell or list item; named schemas become links.
@@ -53,6 +58,12 @@ impl Doc<'_> {
             }
             None => {}
         }
+        if s.is_null_only() {
+            return "null".to_string();
+        }
+        if let Some(member) = or_null(s) {
+            return format!("{} | null", self.type_md_depth(member, depth + 1));
+        }
         let list = |name: &str, items: &[Schema]| {
             let parts: Vec<String> = items
                 .iter()
@@ -62,12 +73,27 @@ impl Doc<'_> {
             let more = if items.len() > 12 { ", …" } else { "" };
             format!("{name}: {}{more}", parts.join(", "))
         };
+        let tuple = s.keywords().map_or(&[][..], |k| &k.prefix_items[..]);
+        // Plain type lists take `| null`; longer labels read better with ", nullable".
+        let mut simple = false;
         let mut t = if s.types.is_empty() && !s.one_of.is_empty() {
             list("one of", &s.one_of)
         } else if s.types.is_empty() && !s.any_of.is_empty() {
             list("any of", &s.any_of)
         } else if s.types.is_empty() && !s.all_of.is_empty() {
             list("all of", &s.all_of)
+        } else if !tuple.is_empty() {
+            let mut t = list("tuple", tuple).replacen(": ", " (", 1);
+            t.push(')');
+            match &s.items {
+                Some(items) => t.push_str(&format!(
+                    ", then {} items",
+                    self.type_md_depth(items, depth + 1)
+                )),
+                None if s.keywords().is_some_and(|k| k.closed_items) => {}
+                None => t.push_str(", then any items"),
+            }
+            t
         } else if s.types.first().is_some_and(|t| t == "array")
             || (s.types.is_empty() && s.items.is_some())
         {
@@ -76,14 +102,15 @@ impl Doc<'_> {
                 None => "array".to_string(),
             }
         } else {
+            simple = true;
             let mut t = if s.types.is_empty() {
-                if s.properties.is_empty() {
-                    "any".to_string()
-                } else {
-                    "object".to_string()
+                match inferred_type(s) {
+                    Some(k) => k.to_string(),
+                    None if s.properties.is_empty() => "any".to_string(),
+                    None => "object".to_string(),
                 }
             } else {
-                s.types.join(" or ")
+                s.types.join(" | ")
             };
             if let Some(f) = &s.format {
                 t.push_str(&format!(" ({})", inline(f)));
@@ -91,12 +118,13 @@ impl Doc<'_> {
             if let Some(AdditionalProperties::Schema(v)) = &s.additional_properties
                 && s.properties.is_empty()
             {
+                simple = false;
                 t = format!("map of {}", self.type_md_depth(v, depth + 1));
             }
             t
         };
         if s.nullable {
-            t.push_str(", nullable");
+            t.push_str(if simple { " | null" } else { ", nullable" });
         }
         if s.truncated {
             t.push_str(" (nested too deep, cut)");
@@ -104,12 +132,37 @@ impl Doc<'_> {
         t
     }
 
+    /// Describe fragments as Markdown that is safe inside a table cell.
+    fn frags(&self, frags: &[Frag<'_>]) -> String {
+        let mut out = String::new();
+        for f in frags {
+            match f {
+                Frag::Text(t) => out.push_str(t),
+                Frag::Code(c) => out.push_str(&cell(&code(c))),
+                Frag::Type(s) => out.push_str(&cell(&self.type_md(s))),
+            }
+        }
+        out
+    }
+
+    /// Flags, default, enum, bounds, examples and 2020-12 keywords of a schema, as sentences
+    /// for a description cell.
+    pub(super) fn notes(&self, s: &Schema) -> String {
+        self.frags(&notes(s))
+    }
+
     /// Properties table (and composition lines) for an inline schema.
     pub(super) fn inline_schema(&self, out: &mut String, s: &Schema) {
+        self.schema_body(out, s, &[]);
+    }
+
+    /// Composition, discriminator and properties table of a schema; `subtypes` are the named
+    /// schemas extending it (they give a discriminator without a mapping its values).
+    fn schema_body(&self, out: &mut String, s: &Schema, subtypes: &[&str]) {
         if s.reference.is_some() {
             return;
         }
-        self.composition(out, s);
+        self.composition(out, s, subtypes);
         let rows = property_rows(s);
         if rows.is_empty() {
             return;
@@ -119,7 +172,7 @@ impl Doc<'_> {
             let desc = format!(
                 "{}{}",
                 text_cell(&r.schema.description),
-                schema_notes(r.schema)
+                self.notes(r.schema)
             );
             out.push_str(&format!(
                 "| {} | {} | {} | {} |\n",
@@ -137,46 +190,64 @@ impl Doc<'_> {
         out.push('\n');
     }
 
-    fn composition(&self, out: &mut String, s: &Schema) {
-        for (label, items) in [
-            ("All of", &s.all_of),
-            ("One of", &s.one_of),
-            ("Any of", &s.any_of),
+    /// `allOf`/`oneOf`/`anyOf` as lists of linked or summarised variants, `not`, the
+    /// discriminator's value → schema table and additional properties.
+    fn composition(&self, out: &mut String, s: &Schema, subtypes: &[&str]) {
+        // "X or null" (3.1) says all there is in the type label.
+        let (one_of, any_of): (&[Schema], &[Schema]) = match or_null(s) {
+            Some(_) if s.one_of.is_empty() => (&[], &[]),
+            Some(_) => (&[], &s.any_of),
+            None => (&s.one_of, &s.any_of),
+        };
+        for (label, lead, items) in [
+            ("All of", "every one applies", &s.all_of[..]),
+            ("One of", "exactly one applies", one_of),
+            ("Any of", "at least one applies", any_of),
         ] {
-            let named: Vec<String> = items
-                .iter()
-                .filter(|x| x.reference.is_some() || x.properties.is_empty())
-                .map(|x| self.type_md(x))
-                .collect();
-            if !named.is_empty() {
-                out.push_str(&format!("{label}: {}\n\n", named.join(", ")));
+            if items.is_empty() {
+                continue;
             }
+            out.push_str(&format!("**{label}** ({lead}):\n\n"));
+            for (i, x) in items.iter().enumerate().take(MAX_VARIANTS) {
+                out.push_str(&format!("- {}\n", self.variant(label, i, x)));
+            }
+            if items.len() > MAX_VARIANTS {
+                out.push_str(&format!("- … and {} more\n", items.len() - MAX_VARIANTS));
+            }
+            out.push('\n');
+            // Inline `allOf` members' properties are already in the table below.
             if label != "All of" {
-                for (i, x) in items
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, x)| x.reference.is_none() && !x.properties.is_empty())
-                {
-                    out.push_str(&format!("{label}, option {}:\n\n", i + 1));
-                    self.inline_schema(out, x);
+                for (i, x) in items.iter().enumerate().take(MAX_VARIANTS) {
+                    if x.reference.is_none() && !x.properties.is_empty() {
+                        out.push_str(&format!("{}:\n\n", option_name(i, x)));
+                        self.inline_schema(out, x);
+                    }
                 }
             }
         }
         if let Some(n) = &s.not {
-            out.push_str(&format!("Not: {}\n\n", self.type_md(n)));
+            out.push_str(&format!("**Not:** {}\n\n", self.frags(&summary(n))));
         }
         if let Some(d) = &s.discriminator {
-            let mut line = format!("Discriminator: {}", code(&d.property_name));
-            if !d.mapping.is_empty() {
-                let m: Vec<String> = d
-                    .mapping
-                    .iter()
-                    .map(|(k, v)| format!("{} → {}", code(k), self.mapping_target(v)))
-                    .collect();
-                line.push_str(&format!(" ({})", m.join(", ")));
+            out.push_str(&format!(
+                "**Discriminator:** the {} property tells which schema applies.\n\n",
+                code(&d.property_name)
+            ));
+            let rows = discriminator_rows(s, subtypes, &self.index);
+            if !rows.is_empty() {
+                out.push_str(&format!(
+                    "| {} value | Schema |\n|---|---|\n",
+                    cell(&code(&d.property_name))
+                ));
+                for (value, target) in rows {
+                    out.push_str(&format!(
+                        "| {} | {} |\n",
+                        cell(&code(&value)),
+                        cell(&self.mapping_target(&target))
+                    ));
+                }
+                out.push('\n');
             }
-            out.push_str(&line);
-            out.push_str("\n\n");
         }
         if let Some(AdditionalProperties::Schema(v)) = &s.additional_properties
             && !s.properties.is_empty()
@@ -185,11 +256,38 @@ impl Doc<'_> {
         }
     }
 
-    fn mapping_target(&self, target: &str) -> String {
-        let name = crate::parse::refs::unescape(target.rsplit('/').next().unwrap_or(target));
-        match self.anchors.schemas.get(&name) {
-            Some(a) => format!("[{}](#{a})", inline(&name)),
-            None => code(target),
+    /// One list item of a composition: a link for a named schema, else a summary.
+    fn variant(&self, label: &str, i: usize, x: &Schema) -> String {
+        if x.reference.is_some() {
+            let inherited = if label == "All of" && x.ref_name().is_some() {
+                " — inherited"
+            } else {
+                ""
+            };
+            return format!("{}{inherited}", self.type_md(x));
+        }
+        let mut item = self.frags(&summary(x));
+        if !x.properties.is_empty() {
+            item.push_str(if label == "All of" {
+                " (properties below)"
+            } else {
+                " (see below)"
+            });
+        }
+        match &x.title {
+            _ if label != "All of" => format!("{}: {item}", option_name(i, x)),
+            Some(t) => format!("_{}_: {item}", inline(t)),
+            None => item,
+        }
+    }
+
+    fn mapping_target(&self, target: &MappingTarget) -> String {
+        match target {
+            MappingTarget::Named(name) => match self.anchors.schemas.get(name) {
+                Some(a) => format!("[{}](#{a})", link_text(name)),
+                None => code(name),
+            },
+            MappingTarget::Other(t) => code(t),
         }
     }
 
@@ -211,14 +309,26 @@ impl Doc<'_> {
             if s.deprecated {
                 line.push_str(" · **deprecated**");
             }
-            let notes = schema_notes(s);
+            let notes = self.notes(s);
             if !notes.is_empty() {
                 line.push_str(&format!(" ·{notes}"));
             }
             out.push_str(&line);
             out.push_str("\n\n");
-            if s.reference.is_none() {
-                self.inline_schema(out, s);
+            let subtypes = self.subtypes.get(doc.name.as_str());
+            self.schema_body(out, s, subtypes.map_or(&[], Vec::as_slice));
+            if let Some(subs) = subtypes {
+                let links: Vec<String> = subs
+                    .iter()
+                    .take(MAX_VARIANTS)
+                    .map(|n| self.mapping_target(&MappingTarget::Named(n.to_string())))
+                    .collect();
+                let more = if subs.len() > MAX_VARIANTS {
+                    format!(" and {} more", subs.len() - MAX_VARIANTS)
+                } else {
+                    String::new()
+                };
+                out.push_str(&format!("Extended by: {}{more}\n\n", links.join(", ")));
             }
             if let Some(users) = self.used_by.get(&doc.name) {
                 let links: Vec<String> = users
@@ -242,5 +352,13 @@ impl Doc<'_> {
                 out.push_str(&format!("Used by: {}{more}\n\n", links.join(", ")));
             }
         }
+    }
+}
+
+/// "Option 3" or "Option 3 (Fish)", heading the table of an inline variant.
+fn option_name(i: usize, x: &Schema) -> String {
+    match &x.title {
+        Some(t) => format!("Option {} (_{}_)", i + 1, inline(t)),
+        None => format!("Option {}", i + 1),
     }
 }

@@ -4,7 +4,9 @@
 
 mod schema;
 
-pub use schema::{AdditionalProperties, Discriminator, Property, Schema, SchemaDoc, SchemaRef};
+pub use schema::{
+    AdditionalProperties, Discriminator, Keywords, Property, Schema, SchemaDoc, SchemaRef,
+};
 
 use crate::parse::SpecFormat;
 use serde_json::Value;

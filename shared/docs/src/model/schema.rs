@@ -100,7 +100,8 @@ pub struct Schema {
     pub enum_values: Vec<Value>,
     /// `const`.
     pub const_value: Option<Value>,
-    /// Validation keywords as (keyword, value) in a fixed order, e.g. ("minLength", "1").
+    /// Validation keywords as (keyword, value) in a fixed order, e.g. ("minLength", "1"). 3.0's
+    /// `minimum: 5, exclusiveMinimum: true` is held as 3.1's ("exclusiveMinimum", "5").
     pub constraints: Vec<(String, String)>,
     /// `properties`, in spec order.
     pub properties: Vec<Property>,
@@ -118,8 +119,55 @@ pub struct Schema {
     pub not: Option<Box<Schema>>,
     /// `discriminator`.
     pub discriminator: Option<Discriminator>,
+    /// JSON Schema 2020-12 keywords beyond OpenAPI 3.0's subset; `None` when the schema has
+    /// none of them.
+    pub keywords: Option<Box<Keywords>>,
     /// Nested deeper than the model keeps; the rest was cut.
     pub truncated: bool,
+}
+
+/// The JSON Schema 2020-12 keywords OpenAPI 3.1 allows and 3.0 lacks (plus `required` names
+/// without a property of their own). Few schemas use any of them, so they live behind one
+/// pointer in [`Schema::keywords`] and the common schema stays small.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Keywords {
+    /// The rest of an `examples` array (its first value, or `example`, is [`Schema::example`]).
+    pub more_examples: Vec<Value>,
+    /// `prefixItems`: the schema of each leading array item, by position.
+    pub prefix_items: Vec<Schema>,
+    /// `items: false`: nothing may follow the `prefixItems`.
+    pub closed_items: bool,
+    /// `contains`.
+    pub contains: Option<Schema>,
+    /// `minContains`, as written.
+    pub min_contains: Option<String>,
+    /// `maxContains`, as written.
+    pub max_contains: Option<String>,
+    /// `patternProperties`: (regular expression, schema of matching properties).
+    pub pattern_properties: Vec<(String, Schema)>,
+    /// `propertyNames`.
+    pub property_names: Option<Schema>,
+    /// `unevaluatedProperties`.
+    pub unevaluated_properties: Option<AdditionalProperties>,
+    /// `unevaluatedItems`.
+    pub unevaluated_items: Option<AdditionalProperties>,
+    /// `dependentRequired`: (property, properties required when it is present).
+    pub dependent_required: Vec<(String, Vec<String>)>,
+    /// `dependentSchemas`: (property, schema the object must match when it is present).
+    pub dependent_schemas: Vec<(String, Schema)>,
+    /// `if`.
+    pub if_schema: Option<Schema>,
+    /// `then`.
+    pub then_schema: Option<Schema>,
+    /// `else`.
+    pub else_schema: Option<Schema>,
+    /// `contentMediaType` of a string's decoded content.
+    pub content_media_type: Option<String>,
+    /// `contentEncoding` (e.g. `base64`).
+    pub content_encoding: Option<String>,
+    /// `required` names not declared in this schema's own `properties`: e.g. `then: {required:
+    /// [a]}`, or an `allOf` member making inherited properties required.
+    pub other_required: Vec<String>,
 }
 
 impl Schema {
@@ -172,6 +220,25 @@ impl Schema {
             label.push_str(", nullable");
         }
         label
+    }
+
+    /// The 2020-12 keywords, if any.
+    pub fn keywords(&self) -> Option<&Keywords> {
+        self.keywords.as_deref()
+    }
+
+    /// `{type: "null"}` and nothing else: the "or null" member of a 3.1 `anyOf`/`oneOf`.
+    pub fn is_null_only(&self) -> bool {
+        self.nullable
+            && self.reference.is_none()
+            && self.types.is_empty()
+            && self.properties.is_empty()
+            && self.items.is_none()
+            && self.one_of.is_empty()
+            && self.any_of.is_empty()
+            && self.all_of.is_empty()
+            && self.enum_values.is_empty()
+            && self.const_value.is_none()
     }
 
     /// Whether this schema (not through refs) has an example, default or const.

@@ -4,10 +4,11 @@
 
 use serde_json::{Map, Value};
 
+use super::keywords::{constraints, examples_of, is_2020_keyword, ref_siblings};
 use super::refs::{self, escape};
 use crate::model::{
-    AdditionalProperties, Discriminator, Property, Schema, SchemaRef, SecurityRequirement, Server,
-    ServerVariable, Text, UnresolvedRef,
+    AdditionalProperties, Discriminator, Keywords, Property, Schema, SchemaRef,
+    SecurityRequirement, Server, ServerVariable, Text, UnresolvedRef,
 };
 
 /// Schemas nested deeper than this (counting inlined refs) are cut and marked truncated.
@@ -19,22 +20,6 @@ const MAX_SCHEMA_NODES: usize = 1_000_000;
 const MAX_INLINED_NODES: usize = 20_000;
 /// At most this many hops when following a chain of refs to refs.
 const MAX_REF_HOPS: usize = 32;
-
-const CONSTRAINTS: [&str; 13] = [
-    "multipleOf",
-    "minimum",
-    "exclusiveMinimum",
-    "maximum",
-    "exclusiveMaximum",
-    "minLength",
-    "maxLength",
-    "pattern",
-    "minItems",
-    "maxItems",
-    "uniqueItems",
-    "minProperties",
-    "maxProperties",
-];
 
 pub(crate) struct Ctx<'a> {
     pub root: &'a Value,
@@ -197,7 +182,7 @@ impl<'a> Ctx<'a> {
         };
         if let Some(r) = refs::ref_of(v) {
             let mut s = self.schema_ref(r, pointer);
-            s.description = s.description.or_else(|| text_of(v, "description"));
+            ref_siblings(&mut s, v);
             return s;
         }
         let mut s = Schema::default();
@@ -220,18 +205,11 @@ impl<'a> Ctx<'a> {
         s.write_only = bool_of(v, "writeOnly");
         s.deprecated = bool_of(v, "deprecated");
         s.default = obj.get("default").cloned();
-        s.example = obj
-            .get("example")
-            .cloned()
-            .or_else(|| items(v, "examples").next().cloned());
+        let mut k = Keywords::default();
+        examples_of(&mut s, &mut k, v);
         s.enum_values = items(v, "enum").cloned().collect();
         s.const_value = obj.get("const").cloned();
-        for key in CONSTRAINTS {
-            match obj.get(key) {
-                None | Some(Value::Null) | Some(Value::Bool(false)) => {}
-                Some(val) => s.constraints.push((key.to_string(), display_value(val))),
-            }
-        }
+        s.constraints = constraints(obj);
         let required = strings(v, "required");
         for (name, prop) in entries(v, "properties") {
             let p = format!("{pointer}/properties/{}", escape(name));
@@ -252,16 +230,21 @@ impl<'a> Ctx<'a> {
             }
             _ => {}
         }
-        if let Some(it) = obj.get("items") {
-            // Tuple-style `items: [..]` (old JSON Schema): document the first.
-            let (it, p) = match it {
-                Value::Array(a) => (
-                    a.first().unwrap_or(&Value::Null),
-                    format!("{pointer}/items/0"),
-                ),
-                other => (other, format!("{pointer}/items")),
-            };
-            s.items = Some(Box::new(self.schema(it, &p)));
+        match obj.get("items") {
+            // After `prefixItems`, `items: false` closes the tuple (3.1).
+            Some(Value::Bool(false)) => k.closed_items = true,
+            Some(it) => {
+                // Tuple-style `items: [..]` (old JSON Schema): document the first.
+                let (it, p) = match it {
+                    Value::Array(a) => (
+                        a.first().unwrap_or(&Value::Null),
+                        format!("{pointer}/items/0"),
+                    ),
+                    other => (other, format!("{pointer}/items")),
+                };
+                s.items = Some(Box::new(self.schema(it, &p)));
+            }
+            None => {}
         }
         s.one_of = self.schema_list(v, "oneOf", pointer);
         s.any_of = self.schema_list(v, "anyOf", pointer);
@@ -282,10 +265,25 @@ impl<'a> Ctx<'a> {
             }),
             _ => None,
         };
+        // Usually every required name is a property here; only look further when not.
+        let declared = s.properties.iter().filter(|p| p.required).count();
+        if declared < required.len() {
+            k.other_required = required
+                .into_iter()
+                .filter(|r| !s.properties.iter().any(|p| &p.name == r))
+                .collect();
+        }
+        // Most schemas use none of these keywords: one pass over the keys saves the lookups.
+        if obj.keys().any(|key| is_2020_keyword(key)) {
+            self.keywords(&mut k, v, pointer);
+        }
+        if k != Keywords::default() {
+            s.keywords = Some(Box::new(k));
+        }
         s
     }
 
-    fn schema_list(&mut self, v: &'a Value, key: &str, pointer: &str) -> Vec<Schema> {
+    pub(super) fn schema_list(&mut self, v: &'a Value, key: &str, pointer: &str) -> Vec<Schema> {
         let mut out = Vec::new();
         for (i, item) in items(v, key).enumerate() {
             out.push(self.schema(item, &format!("{pointer}/{key}/{i}")));

@@ -3,6 +3,7 @@
 
 mod convert;
 mod error;
+mod keywords;
 mod load;
 mod oas3;
 pub mod refs;

@@ -42,7 +42,7 @@ pub(super) const RULES: &[(&str, &str)] = &[
     ),
     (
         "no-$ref-siblings",
-        "The model keeps only a `description` next to a schema `$ref`, so specdoc finds description siblings of schema references; Spectral also reports other keywords (`example`, `nullable`, `readOnly`...) and siblings of non-schema `$ref`s.",
+        "specdoc reports `description` siblings of schema references (the model keeps the annotations next to a `$ref` but not which of them were written there); Spectral also reports other keywords (`example`, `nullable`, `readOnly`...) and siblings of non-schema `$ref`s.",
     ),
     (
         "path-params",

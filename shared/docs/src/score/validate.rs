@@ -179,6 +179,8 @@ fn bounds(s: &Schema, v: &Value) -> Option<String> {
         let bad = match key.as_str() {
             "minimum" => num.is_some_and(|n| n < limit),
             "maximum" => num.is_some_and(|n| n > limit),
+            "exclusiveMinimum" => num.is_some_and(|n| n <= limit),
+            "exclusiveMaximum" => num.is_some_and(|n| n >= limit),
             "minLength" => v.is_string() && size.is_some_and(|n| n < limit),
             "maxLength" => v.is_string() && size.is_some_and(|n| n > limit),
             "minItems" => v.is_array() && size.is_some_and(|n| n < limit),

@@ -116,6 +116,80 @@ pub fn md_headings(md: &str) -> HashSet<&str> {
         .collect()
 }
 
+/// The anchors GitHub gives the headings of a Markdown document (its slugger, written
+/// independently of the engine's).
+pub fn md_anchors(md: &str) -> HashSet<String> {
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut in_fence = false;
+    for line in md.lines() {
+        if line.starts_with("```") {
+            in_fence = !in_fence;
+        }
+        if in_fence || !line.starts_with('#') {
+            continue;
+        }
+        let text = line.trim_start_matches('#').trim();
+        let base: String = text
+            .to_lowercase()
+            .chars()
+            .filter(|c| c.is_alphanumeric() || *c == '-' || *c == '_' || *c == ' ')
+            .map(|c| if c == ' ' { '-' } else { c })
+            .collect();
+        let mut slug = base.clone();
+        let mut n = 0;
+        while seen.contains(&slug) {
+            n += 1;
+            slug = format!("{base}-{n}");
+        }
+        seen.insert(slug);
+    }
+    seen
+}
+
+/// Targets of the in-document links (`](#anchor)`) of a Markdown document, in order.
+pub fn md_links(md: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = md;
+    while let Some(i) = rest.find("](#") {
+        let after = &rest[i + 3..];
+        let end = after.find(')').unwrap();
+        out.push(&after[..end]);
+        rest = &after[end..];
+    }
+    out
+}
+
+/// Asserts every in-document Markdown link lands on a heading; returns how many were checked.
+pub fn assert_md_links_resolve(name: &str, md: &str) -> usize {
+    let anchors = md_anchors(md);
+    let links = md_links(md);
+    for l in &links {
+        assert!(anchors.contains(*l), "{name}: broken link #{l}");
+    }
+    links.len()
+}
+
+/// Asserts every `id` in the page is unique and every `href="#..."` lands on one.
+pub fn assert_html_links_resolve(name: &str, page: &str) {
+    let mut ids = HashSet::new();
+    let mut rest = page;
+    while let Some(i) = rest.find(" id=\"") {
+        let after = &rest[i + 5..];
+        let end = after.find('"').unwrap();
+        assert!(
+            ids.insert(&after[..end]),
+            "{name}: duplicate id {}",
+            &after[..end]
+        );
+        rest = &after[end..];
+    }
+    for href in attr_values(page, "href") {
+        if let Some(id) = href.strip_prefix('#') {
+            assert!(ids.contains(id), "{name}: broken link {href}");
+        }
+    }
+}
+
 /// Values of an attribute (`data-op="..."`) in the HTML, still escaped.
 pub fn attr_values<'a>(html: &'a str, attr: &str) -> HashSet<&'a str> {
     let needle = format!("{attr}=\"");
