@@ -2,11 +2,12 @@
 //! `RULE.fail.yaml` must make the rule fire at exactly the pointers listed in its
 //! `# expect: POINTER` header lines (with the rule's severity), and `RULE.pass.yaml` must not
 //! make it fire. A rule without both fixtures fails the suite, and so does a fixture without a
-//! rule.
+//! rule. Every finding's pointer must resolve in its fixture.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use specdoc_docs::parse::refs::lookup;
 use specdoc_docs::score::{self, Score};
 use specdoc_docs::{Limits, parse};
 
@@ -146,4 +147,54 @@ fn fixing_a_finding_raises_the_category_score() {
             rule.category.id()
         );
     }
+}
+
+#[test]
+fn finding_pointers_resolve_in_their_fixture() {
+    // A pointer names the place to fix: it resolves in the document, or (for a missing member,
+    // such as `/info/contact`) its parent does, or it names a spec-wide section that is absent
+    // (`/components/securitySchemes`). Wrong `~0`/`~1` escaping fails here.
+    let mut failures = Vec::new();
+    for entry in std::fs::read_dir(dir()).expect("fixture dir") {
+        let path = entry.expect("entry").path();
+        let (text, sc) = score_file(&path);
+        let root: serde_json::Value =
+            serde_yaml_ng::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        for f in &sc.findings {
+            let parent = f.pointer.rsplit_once('/').map_or("", |(p, _)| p);
+            let section = f.pointer.matches('/').count() <= 2;
+            if lookup(&root, &format!("#{}", f.pointer)).is_none()
+                && lookup(&root, &format!("#{parent}")).is_none()
+                && !section
+            {
+                failures.push(format!(
+                    "{}: {} at {}",
+                    path.display(),
+                    f.rule_id,
+                    f.pointer
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn a_shared_parameter_is_one_finding() {
+    // Three undescribed parameters: a path-level one used by two operations, a component used
+    // by two operations, and an inline one.
+    let (_, sc) = score_file(&dir().join("parameter-description.fail.yaml"));
+    let found: Vec<&str> = sc
+        .findings
+        .iter()
+        .filter(|f| f.rule_id == "parameter-description")
+        .map(|f| f.pointer.as_str())
+        .collect();
+    assert_eq!(found.len(), 3, "{found:?}");
+    let docs = sc
+        .categories
+        .iter()
+        .find(|c| c.category == "documentation_coverage")
+        .expect("category");
+    assert!(docs.detail.contains("0 of 5 parameters"), "{}", docs.detail);
 }

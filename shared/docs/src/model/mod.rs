@@ -281,7 +281,8 @@ pub struct Operation {
     pub deprecated: bool,
     /// Tags.
     pub tags: Vec<String>,
-    /// Parameters (path-level ones merged in).
+    /// Parameters (path-level ones merged in; an operation-level one replaces a path-level one
+    /// with the same name and location).
     pub parameters: Vec<Parameter>,
     /// Request body.
     pub request_body: Option<RequestBody>,
@@ -293,6 +294,10 @@ pub struct Operation {
     pub servers: Vec<Server>,
     /// Names of callbacks declared on the operation.
     pub callbacks: Vec<String>,
+    /// Every entry of the path item's and the operation's `parameters` lists as written, before
+    /// merging and with duplicates kept (Swagger 2.0 `body` and `formData` ones too), for the
+    /// rules that check the lists themselves. Entries whose `$ref` cannot be followed are left out.
+    pub declared_parameters: Vec<DeclaredParameter>,
 }
 
 impl Operation {
@@ -319,6 +324,28 @@ pub struct Parameter {
     pub schema: Option<Schema>,
     /// Example value.
     pub example: Option<Value>,
+    /// JSON pointer to the parameter object where it is defined: its entry in a `parameters`
+    /// list, or the component a `$ref` leads to, so a shared parameter has one place.
+    pub pointer: String,
+    /// JSON pointer to the schema: `…/schema`, `…/content/TYPE/schema`, or (Swagger 2.0) the
+    /// parameter object itself. `None` when there is no schema.
+    pub schema_pointer: Option<String>,
+    /// JSON pointer to the example value: `…/example`, `…/examples/NAME/value` or (Swagger 2.0)
+    /// `…/x-example`. `None` when there is no example.
+    pub example_pointer: Option<String>,
+}
+
+/// One entry of a `parameters` list, as written (see [`Operation::declared_parameters`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeclaredParameter {
+    /// Name.
+    pub name: String,
+    /// `in`, including Swagger 2.0's `body` and `formData`.
+    pub location: String,
+    /// JSON pointer to the list entry (`…/parameters/2`), even when the entry is a `$ref`.
+    pub pointer: String,
+    /// In the path item's list (shared by its operations) rather than the operation's.
+    pub path_level: bool,
 }
 
 /// A request body.

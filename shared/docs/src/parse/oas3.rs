@@ -7,8 +7,8 @@ use super::SpecFormat;
 use super::convert::{Ctx, bool_of, entries, items, servers, str_of, string_of, text_of};
 use super::refs::escape;
 use crate::model::{
-    Contact, Header, License, MediaType, Method, OAuthFlow, Operation, Parameter, RequestBody,
-    Response, SchemaDoc, SecurityScheme, Spec, Tag,
+    Contact, DeclaredParameter, Header, License, MediaType, Method, OAuthFlow, Operation,
+    Parameter, RequestBody, Response, SchemaDoc, SecurityScheme, Spec, Tag,
 };
 
 const NULL: Value = Value::Null;
@@ -170,13 +170,24 @@ fn operation<'a>(
     pointer: String,
 ) -> Operation {
     let mut parameters: Vec<Parameter> = Vec::new();
-    let sources = [(item, item_ptr.to_string()), (op, pointer.clone())];
-    for (holder, hptr) in &sources {
+    let mut declared = Vec::new();
+    let sources = [
+        (item, item_ptr.to_string(), true),
+        (op, pointer.clone(), false),
+    ];
+    for (holder, hptr, path_level) in &sources {
         for (i, p) in items(holder, "parameters").enumerate() {
-            let Some((p, pptr)) = ctx.deref(p, &format!("{hptr}/parameters/{i}")) else {
+            let entry = format!("{hptr}/parameters/{i}");
+            let Some((p, pptr)) = ctx.deref(p, &entry) else {
                 continue;
             };
             let param = parameter(ctx, p, &pptr);
+            declared.push(DeclaredParameter {
+                name: param.name.clone(),
+                location: param.location.clone(),
+                pointer: entry,
+                path_level: *path_level,
+            });
             match parameters
                 .iter_mut()
                 .find(|x| x.name == param.name && x.location == param.location)
@@ -250,23 +261,34 @@ fn operation<'a>(
         security: ctx.security(op, "security"),
         servers,
         callbacks: entries(op, "callbacks").map(|(k, _)| k.clone()).collect(),
+        declared_parameters: declared,
         pointer,
     }
 }
 
 fn parameter<'a>(ctx: &mut Ctx<'a>, p: &'a Value, ptr: &str) -> Parameter {
-    let schema = match (p.get("schema"), p.get("content").and_then(Value::as_object)) {
-        (Some(s), _) => Some(ctx.schema(s, &format!("{ptr}/schema"))),
+    // The schema and its pointer: `schema`, or the first media type's under `content`.
+    let found = match (p.get("schema"), p.get("content").and_then(Value::as_object)) {
+        (Some(s), _) => Some((s, format!("{ptr}/schema"))),
         (None, Some(c)) => c.iter().next().and_then(|(mt, m)| {
-            m.get("schema")
-                .map(|s| ctx.schema(s, &format!("{ptr}/content/{}/schema", escape(mt))))
+            let s = m.get("schema")?;
+            Some((s, format!("{ptr}/content/{}/schema", escape(mt))))
         }),
         _ => None,
     };
-    let example = p
-        .get("example")
-        .cloned()
-        .or_else(|| entries(p, "examples").find_map(|(_, ex)| ex.get("value").cloned()));
+    let (schema, schema_pointer) = match found {
+        Some((s, sptr)) => (Some(ctx.schema(s, &sptr)), Some(sptr)),
+        None => (None, None),
+    };
+    let (example, example_pointer) = match p.get("example") {
+        Some(ex) => (Some(ex.clone()), Some(format!("{ptr}/example"))),
+        None => entries(p, "examples")
+            .find_map(|(name, ex)| {
+                let v = ex.get("value")?.clone();
+                Some((v, format!("{ptr}/examples/{}/value", escape(name))))
+            })
+            .map_or((None, None), |(v, at)| (Some(v), Some(at))),
+    };
     Parameter {
         name: string_of(p, "name").unwrap_or_default(),
         location: string_of(p, "in").unwrap_or_default(),
@@ -275,6 +297,9 @@ fn parameter<'a>(ctx: &mut Ctx<'a>, p: &'a Value, ptr: &str) -> Parameter {
         description: text_of(p, "description"),
         schema,
         example,
+        pointer: ptr.to_string(),
+        schema_pointer,
+        example_pointer,
     }
 }
 

@@ -9,8 +9,8 @@ use super::convert::{Ctx, bool_of, entries, items, str_of, string_of, strings, t
 use super::oas3::{finish_tags, info};
 use super::refs::escape;
 use crate::model::{
-    Header, MediaType, Method, OAuthFlow, Operation, Parameter, Property, RequestBody, Response,
-    Schema, SchemaDoc, SecurityScheme, Server, Spec,
+    DeclaredParameter, Header, MediaType, Method, OAuthFlow, Operation, Parameter, Property,
+    RequestBody, Response, Schema, SchemaDoc, SecurityScheme, Server, Spec,
 };
 
 pub(crate) fn build(root: &Value, version: String) -> Spec {
@@ -152,12 +152,23 @@ fn operation<'a>(
 ) -> Operation {
     // Path-level parameters first, overridden by operation-level ones with the same name+in.
     let mut raw: Vec<(&'a Value, String)> = Vec::new();
-    let sources = [(item, item_ptr.to_string()), (op, pointer.clone())];
-    for (holder, hptr) in &sources {
+    let mut declared = Vec::new();
+    let sources = [
+        (item, item_ptr.to_string(), true),
+        (op, pointer.clone(), false),
+    ];
+    for (holder, hptr, path_level) in &sources {
         for (i, p) in items(holder, "parameters").enumerate() {
-            let Some((p, pptr)) = ctx.deref(p, &format!("{hptr}/parameters/{i}")) else {
+            let entry = format!("{hptr}/parameters/{i}");
+            let Some((p, pptr)) = ctx.deref(p, &entry) else {
                 continue;
             };
+            declared.push(DeclaredParameter {
+                name: string_of(p, "name").unwrap_or_default(),
+                location: string_of(p, "in").unwrap_or_default(),
+                pointer: entry,
+                path_level: *path_level,
+            });
             let key = (str_of(p, "name"), str_of(p, "in"));
             match raw
                 .iter_mut()
@@ -214,6 +225,12 @@ fn operation<'a>(
                 description: text_of(p, "description"),
                 schema: Some(param_schema(ctx, p, &pptr)),
                 example: p.get("x-example").cloned(),
+                schema_pointer: Some(match p.get("schema") {
+                    Some(_) => format!("{pptr}/schema"),
+                    None => pptr.clone(),
+                }),
+                example_pointer: p.get("x-example").map(|_| format!("{pptr}/x-example")),
+                pointer: pptr,
             }),
         }
     }
@@ -305,6 +322,7 @@ fn operation<'a>(
         security: ctx.security(op, "security"),
         servers: Vec::new(),
         callbacks: Vec::new(),
+        declared_parameters: declared,
         pointer,
     }
 }

@@ -86,7 +86,7 @@ impl Category {
             }
             Category::ServersAndMetadata => "share of server and info checks that pass",
             Category::Hygiene => {
-                "share of named schemas used (30%), no dangling refs (20%), clean paths (20%), path parameters consistent (15%), clean Markdown and $refs (15%)"
+                "share of named schemas used (30%), no dangling refs (20%), clean paths (20%), of operations whose parameters are consistent: matching the path template, none declared twice, one body (15%); clean Markdown and $refs (15%)"
             }
         }
     }
@@ -319,6 +319,9 @@ rules! {
     PATH_PARAMS = "path-params", Hygiene, Error, Spectral, false,
         "Every `{variable}` in a path needs a required path parameter, and every path parameter a variable.",
         "Declare the missing path parameter (`in: path`, `required: true`) or fix the template.";
+    OPERATION_PARAMETERS = "operation-parameters", Hygiene, Warning, Spectral, false,
+        "A parameter listed twice (same `name` and `in`) is ambiguous: tools silently keep one or the other. Swagger 2.0 allows one body parameter, and a body cannot be sent with form data.",
+        "Remove the repeated entry; keep a single `in: body` parameter, or send everything as `formData`.";
     NO_SCRIPT_TAGS_IN_MARKDOWN = "no-script-tags-in-markdown", Hygiene, Error, Spectral, false,
         "Descriptions are rendered as HTML; a script tag is an injection attempt or a mistake.",
         "Remove the `<script>` tag from the description.";

@@ -10,13 +10,15 @@ rule id; benches/score/README.md has the latest table. On the last run these agr
 `oas3-valid-media-example`, `operation-operationId-valid-in-url`, `operation-tags`, \
 `path-params`, `typed-enum`, and the rules neither tool fired on this corpus (`no-eval-in-markdown`, \
 `no-script-tags-in-markdown`, `oas2-*-security-defined`, `oas2-unused-definition`, \
-`oas2-valid-*-example`, `operation-operationId-unique`, `path-keys-no-trailing-slash`, \
-`path-not-include-query`; each is covered by its fixtures). Every other difference is \
-explained below. Pointers: specdoc reports parameter findings at the operation (the model \
-merges path-level and operation-level parameters and keeps no parameter pointer), and anything \
-reached through a `$ref` (a shared response, request body or path item) at the referring site; \
-Spectral reports at the resolved component. `oas3-api-servers` and `oas2-api-host` are reported \
-at `/servers` and `/host`, Spectral at the document root.";
+`oas2-valid-*-example`, `operation-operationId-unique`, `operation-parameters`, \
+`path-keys-no-trailing-slash`, `path-not-include-query`; each is covered by its fixtures). \
+Every other difference is explained below. Pointers: like Spectral, specdoc reports a \
+parameter finding at the parameter where it is defined (`…/parameters/2`, or the component a \
+`$ref` leads to), so a shared parameter is one finding; `operation-parameters` points at the \
+list entry that repeats. Anything else reached through a `$ref` (a shared response, request \
+body or path item) is reported at the referring site, where Spectral reports the resolved \
+component. `oas3-api-servers` and `oas2-api-host` are reported at `/servers` and `/host`, \
+Spectral at the document root.";
 
 /// Rule id → explanation.
 pub(super) const RULES: &[(&str, &str)] = &[
@@ -37,8 +39,8 @@ pub(super) const RULES: &[(&str, &str)] = &[
         "specdoc checks named schemas only, and counts a schema as used when it is reachable from an operation or webhook; Spectral checks every component kind (responses, parameters, examples, request bodies, headers) and counts any `$ref` anywhere, even from another unused component. So specdoc reports fewer components overall but also flags schemas only referenced by unused components.",
     ),
     (
-        "oas3-valid-schema-example",
-        "specdoc's validator checks types, enum, const, required, properties, additionalProperties, items, compositions and numeric/length/size bounds, but not `format` or `pattern` (Spectral reports e.g. `duration` and `json-pointer` formats), and it checks `example` and `default` but not 3.1 `examples` arrays beyond the first. Parameter schemas are reported at the operation, so two parameters with the same problem fold into one finding. specdoc also validates examples of recursive schemas, which Spectral skips (edge/3.0/schema-circular.yaml: a string example on an object schema).",
+        "oas3-valid-schema-example, oas3-valid-media-example",
+        "specdoc's validator checks types, enum, const, required, properties, additionalProperties, items, compositions, numeric/length/size bounds, `pattern` and the formats date, date-time, duration, email, uuid, uri, ipv4, ipv6, json-pointer, int32 and int64; other formats (`time`, `hostname`, `uri-reference`, `idn-*`, `iri`, ...) are accepted. Patterns run on Rust's `regex` (linear time): a pattern using look-around or back-references is not checked, and `\\d`/`\\w` also match non-ASCII digits and letters. Spectral reports examples of schemas whose `$schema` draft it cannot load and boolean `exclusiveMaximum` in 3.1 (edge/3.1/schema-validation-*: 12 findings) as invalid; specdoc does not. specdoc checks the first item of a 3.1 `examples` array (reported at `…/example`), which Spectral does not (edge/3.1/train-travel.yaml: three uuids with a 7-digit first group), and validates examples of recursive schemas, which Spectral skips (edge/3.0/schema-circular.yaml: a string example on an object schema). Parameter examples are validated like Spectral's; Swagger 2.0 `x-example` values of parameters are also checked (as `oas2-valid-media-example`), which Spectral does not do.",
     ),
     (
         "no-$ref-siblings",
@@ -46,10 +48,10 @@ pub(super) const RULES: &[(&str, &str)] = &[
     ),
     (
         "path-params",
-        "Counts agree on this corpus. specdoc checks that template variables and path parameters match, that path parameters are required, and that a variable is not used twice; Spectral also reports paths that are equivalent after renaming their variables (`/a/{x}` and `/a/{y}`).",
+        "Counts agree on this corpus. specdoc checks that template variables and path parameters match, that path parameters are required, and that neither a variable nor a path parameter appears twice; Spectral also reports paths that are equivalent after renaming their variables (`/a/{x}` and `/a/{y}`).",
     ),
     (
         "operation-parameters",
-        "Not implemented: the model merges parameters by name and location, so duplicate parameters are invisible to the scorer. It needs a model field (the raw parameter list or a duplicates list) from the parser.",
+        "Neither tool fires on this corpus. Spectral checks only each operation's own `parameters` list; specdoc also reports a parameter repeated in a path item's list (once, however many operations share it), and counts body and formData parameters over what applies to the operation (the path item's entries it does not override, and its own), so a path-level body next to an operation's formData is reported too.",
     ),
 ];

@@ -43,25 +43,18 @@ pub(super) fn score(ctx: &mut Ctx<'_>) -> CategoryScore {
             if authored(&p.description) {
                 params_described += 1;
             } else {
+                // Reported where the parameter is defined, without the operation in the
+                // message, so a parameter shared by many operations is one finding.
                 ctx.add(
                     &c::PARAMETER_DESCRIPTION,
-                    &op.pointer,
-                    format!(
-                        "{} parameter `{}` of {} has no description",
-                        p.location,
-                        p.name,
-                        op.label()
-                    ),
+                    &p.pointer,
+                    format!("{} parameter `{}` has no description", p.location, p.name),
                 );
                 if p.deprecated {
                     ctx.add(
                         &c::DEPRECATED_WITHOUT_DESCRIPTION,
-                        &op.pointer,
-                        format!(
-                            "parameter `{}` of {} is deprecated without a description",
-                            p.name,
-                            op.label()
-                        ),
+                        &p.pointer,
+                        format!("parameter `{}` is deprecated without a description", p.name),
                     );
                 }
             }

@@ -1,5 +1,6 @@
 //! Examples: request and success-response bodies and parameters have examples, and every example
-//! (media-type examples, schema `example` and `default`) validates against its schema.
+//! (media-type and parameter examples, schema `example` and `default`) validates against its
+//! schema.
 
 use super::CategoryScore;
 use super::catalogue::{self as c, Category};
@@ -82,6 +83,21 @@ pub(super) fn score(ctx: &mut Ctx<'_>) -> CategoryScore {
                 })
             {
                 params_ex += 1;
+            }
+            let (Some(value), Some(schema)) = (&p.example, s) else {
+                continue;
+            };
+            examples += 1;
+            match validate::check(ctx, schema, value) {
+                None => valid += 1,
+                Some(why) => ctx.add(
+                    media_rule,
+                    p.example_pointer.as_deref().unwrap_or(&p.pointer),
+                    format!(
+                        "example of {} parameter `{}` does not match its schema: {why}",
+                        p.location, p.name
+                    ),
+                ),
             }
         }
     }

@@ -1,6 +1,6 @@
 //! Hygiene: unused named schemas, dangling and remote `$ref`s, `$ref` siblings (before 3.1),
-//! path keys (trailing slash, query string, parameters matching the template) and Markdown that
-//! carries script tags or `eval(`.
+//! path keys (trailing slash, query string), parameters (matching the template, declared once,
+//! one body) and Markdown that carries script tags or `eval(`.
 
 use std::collections::HashSet;
 
@@ -8,7 +8,7 @@ use super::CategoryScore;
 use super::catalogue::{self as c, Category};
 use super::util::{Ctx, category, flag, mix, ratio};
 use crate::common::referenced_names;
-use crate::model::{Operation, Schema, Spec, Text};
+use crate::model::{DeclaredParameter, Operation, Schema, Spec, Text};
 use crate::parse::SpecFormat;
 use crate::parse::refs::{escape, unescape};
 
@@ -63,7 +63,10 @@ pub(super) fn score(ctx: &mut Ctx<'_>) -> CategoryScore {
     let (paths, clean) = path_keys(ctx);
     let (mut consistent, ops) = (0, spec.operations.len());
     for op in &spec.operations {
-        consistent += usize::from(path_params(ctx, op));
+        // Both run, so every problem is reported.
+        let template = path_params(ctx, op);
+        let lists = parameter_lists(ctx, op);
+        consistent += usize::from(template && lists);
     }
     let n = spec.schemas.len();
     let score = mix(&[
@@ -74,7 +77,7 @@ pub(super) fn score(ctx: &mut Ctx<'_>) -> CategoryScore {
         (15.0, flag(flagged == 0)),
     ]);
     let detail = format!(
-        "{} of {n} schemas are used; {dangling} dangling references; {clean} of {paths} paths are clean; {consistent} of {ops} operations match their path template; {flagged} $ref-sibling and Markdown problems",
+        "{} of {n} schemas are used; {dangling} dangling references; {clean} of {paths} paths are clean; {consistent} of {ops} operations have consistent parameters; {flagged} $ref-sibling and Markdown problems",
         n - unused
     );
     category(Category::Hygiene, score, detail)
@@ -151,17 +154,89 @@ fn path_params(ctx: &mut Ctx<'_>, op: &Operation) -> bool {
             ok = false;
             ctx.add(
                 &c::PATH_PARAMS,
-                &op.pointer,
+                &p.pointer,
                 format!("path parameter `{}` is not in the path template", p.name),
             );
         } else if !p.required {
             ok = false;
             ctx.add(
                 &c::PATH_PARAMS,
-                &op.pointer,
+                &p.pointer,
                 format!("path parameter `{}` must be required", p.name),
             );
         }
+    }
+    for d in duplicates(op).filter(|d| d.location == "path") {
+        ok = false;
+        ctx.add(
+            &c::PATH_PARAMS,
+            &d.pointer,
+            format!("path parameter `{}` is defined more than once", d.name),
+        );
+    }
+    ok
+}
+
+/// Entries of the path item's or the operation's `parameters` list that repeat an earlier
+/// entry of the same list (same `name` and `in`). The two lists may share a parameter: the
+/// operation's entry overrides the path item's.
+fn duplicates(op: &Operation) -> impl Iterator<Item = &DeclaredParameter> {
+    let all = &op.declared_parameters;
+    all.iter().enumerate().filter_map(|(i, d)| {
+        all[..i]
+            .iter()
+            .any(|e| e.path_level == d.path_level && e.name == d.name && e.location == d.location)
+            .then_some(d)
+    })
+}
+
+/// Spectral's `operation-parameters`: no parameter twice in one list, and (Swagger 2.0) at most
+/// one `body` parameter and never `body` together with `formData`, counted over the parameters
+/// that apply to the operation. Messages do not name the operation, so a problem in a path
+/// item's list that several operations share is one finding. Returns whether the operation is
+/// clean.
+fn parameter_lists(ctx: &mut Ctx<'_>, op: &Operation) -> bool {
+    let mut ok = true;
+    for d in duplicates(op) {
+        ok = false;
+        ctx.add(
+            &c::OPERATION_PARAMETERS,
+            &d.pointer,
+            format!(
+                "{} parameter `{}` is declared more than once in the same list",
+                d.location, d.name
+            ),
+        );
+    }
+    let all = &op.declared_parameters;
+    // What applies: the operation's own entries, and the path item's it does not override.
+    let applies = all.iter().filter(|d| {
+        !d.path_level
+            || !all
+                .iter()
+                .any(|e| !e.path_level && e.name == d.name && e.location == d.location)
+    });
+    let bodies: Vec<&DeclaredParameter> =
+        applies.clone().filter(|d| d.location == "body").collect();
+    for extra in bodies.iter().skip(1) {
+        ok = false;
+        ctx.add(
+            &c::OPERATION_PARAMETERS,
+            &extra.pointer,
+            "a second body parameter: an operation takes at most one",
+        );
+    }
+    if let Some(body) = bodies.first()
+        && applies.clone().any(|d| d.location == "formData")
+    {
+        ok = false;
+        // At the list holding the body parameter: `…/parameters`.
+        let list = body.pointer.rsplit_once('/').map_or("", |(l, _)| l);
+        ctx.add(
+            &c::OPERATION_PARAMETERS,
+            list,
+            "body and formData parameters together: an operation sends one or the other",
+        );
     }
     ok
 }
@@ -186,7 +261,7 @@ fn markdown(ctx: &mut Ctx<'_>) -> usize {
         push(format!("{}/description", op.pointer), &op.description);
         push(format!("{}/summary", op.pointer), &op.summary);
         for p in &op.parameters {
-            push(op.pointer.clone(), &p.description);
+            push(format!("{}/description", p.pointer), &p.description);
         }
         for r in &op.responses {
             push(
@@ -288,4 +363,70 @@ fn op_schemas(op: &Operation) -> impl Iterator<Item = &Schema> {
             .chain(r.headers.iter().filter_map(|h| h.schema.as_ref()))
     });
     params.chain(body).chain(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::parse::{Limits, parse};
+    use crate::score::score;
+
+    fn found(yaml: &str, rule: &str) -> Vec<String> {
+        let spec = parse(yaml.as_bytes(), &Limits::default()).expect("parses");
+        score(&spec)
+            .findings
+            .into_iter()
+            .filter(|f| f.rule_id == rule)
+            .map(|f| f.pointer)
+            .collect()
+    }
+
+    #[test]
+    fn openapi_3_duplicates_are_found_in_each_list_once() {
+        // The path-level duplicate is shared by two operations but reported once.
+        let yaml = r#"
+openapi: 3.0.3
+info: {title: T, version: '1'}
+paths:
+  /pets:
+    parameters:
+      - {name: X-Trace, in: header, schema: {type: string}}
+      - {name: X-Trace, in: header, schema: {type: string}}
+    get:
+      parameters:
+        - {name: q, in: query, schema: {type: string}}
+        - {name: q, in: query, schema: {type: integer}}
+      responses: {'200': {description: ok}}
+    post:
+      responses: {'200': {description: ok}}
+"#;
+        assert_eq!(
+            found(yaml, "operation-parameters"),
+            [
+                "/paths/~1pets/get/parameters/1",
+                "/paths/~1pets/parameters/1"
+            ]
+        );
+    }
+
+    #[test]
+    fn body_and_form_data_conflict_across_the_path_item_and_operation() {
+        let yaml = r#"
+swagger: '2.0'
+info: {title: T, version: '1'}
+paths:
+  /pets:
+    parameters: [{name: pet, in: body, schema: {type: object}}]
+    post:
+      parameters: [{name: name, in: formData, type: string}]
+      responses: {'200': {description: ok}}
+    put:
+      # Overrides the path-level body parameter: one body.
+      parameters: [{name: pet, in: body, schema: {type: string}}]
+      responses: {'200': {description: ok}}
+"#;
+        assert_eq!(
+            found(yaml, "operation-parameters"),
+            ["/paths/~1pets/parameters"]
+        );
+    }
 }

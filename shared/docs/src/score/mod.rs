@@ -8,6 +8,7 @@ mod catalogue;
 mod differences;
 mod docs;
 mod examples;
+mod formats;
 mod hygiene;
 mod metadata;
 mod naming;

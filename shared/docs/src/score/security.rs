@@ -220,7 +220,7 @@ pub(super) fn score(ctx: &mut Ctx<'_>) -> CategoryScore {
             secrets += 1;
             ctx.add(
                 &c::NO_SECRETS_IN_EXAMPLES,
-                &op.pointer,
+                p.example_pointer.as_deref().unwrap_or(&p.pointer),
                 format!(
                     "example of parameter `{}` looks like a real credential",
                     p.name

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use super::catalogue::{Category, Rule};
+use super::formats::Patterns;
 use super::{CategoryScore, Finding};
 use crate::model::{AdditionalProperties, Operation, Schema, Spec, Text};
 use crate::parse::SpecFormat;
@@ -18,6 +19,8 @@ pub(super) struct Ctx<'s> {
     named: HashMap<&'s str, &'s Schema>,
     /// Every schema node, built once.
     pub nodes: Rc<Nodes<'s>>,
+    /// `pattern`s compiled so far, shared by every example check.
+    pub patterns: Patterns,
     pub findings: Vec<Finding>,
 }
 
@@ -32,6 +35,7 @@ impl<'s> Ctx<'s> {
                 .map(|d| (d.name.as_str(), &d.schema))
                 .collect(),
             nodes: Rc::new(Nodes::new(spec)),
+            patterns: Patterns::default(),
             findings: Vec::new(),
         }
     }
@@ -135,8 +139,6 @@ pub(super) struct Node<'s> {
 /// Every schema node of the spec (named schemas, then operations' parameters, bodies and
 /// headers), depth first, built once per score. `$ref`s to named schemas are not followed (the
 /// named schema is walked once on its own). Pointers are rebuilt on demand by [`Nodes::pointer`].
-/// Parameter schemas are reported at the operation's pointer, because the model merges
-/// path-level and operation-level parameters and keeps no parameter pointer.
 pub(super) struct Nodes<'s> {
     pub list: Vec<Node<'s>>,
     /// Root pointers, and whether the pointer can be extended into the schema.
@@ -155,8 +157,8 @@ impl<'s> Nodes<'s> {
         }
         for op in &spec.operations {
             for p in &op.parameters {
-                if let Some(s) = &p.schema {
-                    n.root(s, op.pointer.clone(), Site::Other, false);
+                if let (Some(s), Some(ptr)) = (&p.schema, &p.schema_pointer) {
+                    n.root(s, ptr.clone(), Site::Other, true);
                 }
             }
             for (s, ptr, exact) in body_schemas(swagger, op) {

@@ -1,11 +1,12 @@
 //! A small JSON Schema validator over the model's [`Schema`], enough to check examples: types
 //! (with `nullable`), `enum`, `const`, object properties, `required`, `additionalProperties:
-//! false`, `items`, compositions and the numeric/length/size bounds. `format` and `pattern` are
-//! not checked (see the catalogue's differences from Spectral). Named `$ref`s are followed,
-//! at most [`MAX_DEPTH`] deep; anything deeper or unresolved is accepted.
+//! false`, `items`, compositions, the numeric/length/size bounds, `pattern` and the common
+//! `format`s ([`super::formats`]). Named `$ref`s are followed, at most [`MAX_DEPTH`] deep;
+//! anything deeper or unresolved is accepted.
 
 use serde_json::Value;
 
+use super::formats;
 use super::util::Ctx;
 use crate::model::{AdditionalProperties, Schema, SchemaRef};
 
@@ -57,6 +58,15 @@ fn check_at(ctx: &Ctx<'_>, s: &Schema, v: &Value, at: &str, depth: usize) -> Opt
     }
     if let Some(msg) = bounds(s, v) {
         return Some(format!("{} {msg}", here()));
+    }
+    if let Some(why) = s.format.as_deref().and_then(|f| formats::check(f, v)) {
+        return Some(format!("{} {why}", here()));
+    }
+    if let Value::String(text) = v
+        && let Some((_, pattern)) = s.constraints.iter().find(|(k, _)| k == "pattern")
+        && ctx.patterns.matches(pattern, text) == Some(false)
+    {
+        return Some(format!("{} does not match the pattern `{pattern}`", here()));
     }
     match v {
         Value::Object(map) => {
