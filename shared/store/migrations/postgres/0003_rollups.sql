@@ -1,6 +1,7 @@
 -- Daily rollups behind GetStats, kept up to date in the transaction that finishes each job, so
 -- statistics cost the same for 100 jobs or 1,000,000. `day` is the UTC day of finished_at, in
--- days since the Unix epoch. Retention does not prune them: they are small and keep trends.
+-- days since the Unix epoch. Keys lead with the team, whose window is what GetStats reads.
+-- Retention does not prune them: they are small and keep trends.
 
 -- Finished jobs per day, team, service, type and terminal state.
 CREATE TABLE stats_daily (
@@ -13,7 +14,7 @@ CREATE TABLE stats_daily (
     degraded     BIGINT NOT NULL,
     scored       BIGINT NOT NULL,
     score_sum    BIGINT NOT NULL,
-    PRIMARY KEY (day, team_id, service_name, job_type, state)
+    PRIMARY KEY (team_id, day, service_name, job_type, state)
 );
 
 -- Histograms of run time and queue wait: `bucket` b counts durations in
@@ -25,7 +26,7 @@ CREATE TABLE stats_durations (
     metric   TEXT NOT NULL,
     bucket   BIGINT NOT NULL,
     jobs     BIGINT NOT NULL,
-    PRIMARY KEY (day, team_id, job_type, metric, bucket)
+    PRIMARY KEY (team_id, day, job_type, metric, bucket)
 );
 
 -- Jobs per day and team in which a quality rule had at least one finding.
@@ -34,7 +35,7 @@ CREATE TABLE stats_rule_failures (
     team_id TEXT NOT NULL,
     rule_id TEXT NOT NULL,
     jobs    BIGINT NOT NULL,
-    PRIMARY KEY (day, team_id, rule_id)
+    PRIMARY KEY (team_id, day, rule_id)
 );
 
 -- Counts and scores of the jobs that finished before this migration (their durations and rule
