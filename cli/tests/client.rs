@@ -99,7 +99,11 @@ async fn a_watch_resumes_across_a_tracker_restart_without_gap_or_duplicate() {
     assert_eq!(stats.score_trend.len(), 1, "{stats:?}");
     assert_eq!(stats.score_trend[0].jobs, 2, "{stats:?}");
     assert!(!stats.top_failing_rules.is_empty(), "{stats:?}");
-    assert_eq!(stats.durations.len(), 2, "both job types have run times: {stats:?}");
+    assert_eq!(
+        stats.durations.len(),
+        2,
+        "both job types have run times: {stats:?}"
+    );
     assert!(client.queue(Some("resume")).await.unwrap().workers.len() == 1);
     let health = client.health().await;
     assert!(health.iter().all(|c| c.ok), "{health:?}");

@@ -1,7 +1,7 @@
 //! The tracker against real scheduler, worker and tracker processes on Postgres and Redis:
 //! WatchJob resumes at random disconnect points with no gap and no duplicate, many watchers of
 //! one job (and a slow one) see the same story, a cursor before retained history answers
-//! OUT_OF_RANGE, and the ETA is accurate under a steady load.
+//! OUT_OF_RANGE, the ETA is accurate under a steady load, and the queue status adds up.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 mod common;
@@ -10,6 +10,7 @@ use common::llm::{Behaviour, FakeLlm};
 use common::{Deployment, events_until_end, submit, submit_request};
 use specdoc_core::{JobId, now_millis};
 use specdoc_proto::job::v1 as job_pb;
+use specdoc_proto::scheduler::v1::GetQueueStatusRequest;
 use specdoc_proto::scheduler::v1::scheduler_service_client::SchedulerServiceClient;
 use specdoc_proto::tracker::v1::WatchJobRequest;
 use specdoc_proto::tracker::v1::tracker_service_client::TrackerServiceClient;
@@ -405,4 +406,103 @@ async fn the_eta_at_submission_is_accurate_under_a_steady_load() {
         "median absolute ETA error {:.1}% > 25%: {errors:?}",
         median * 100.0
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn queue_status_reports_depths_the_oldest_job_workers_and_throughput() {
+    let llm = FakeLlm::start(Behaviour::Slow(Duration::from_millis(1500))).await;
+    let mut s = system(None).await;
+    let queue_reader = s.scheduler.clone();
+    let status = |team: &str| {
+        let mut scheduler = queue_reader.clone();
+        let team_id = team.to_owned();
+        async move {
+            scheduler
+                .get_queue_status(GetQueueStatusRequest { team_id })
+                .await
+                .unwrap()
+                .into_inner()
+        }
+    };
+    let first_submitted = now_millis();
+    let mut job_ids = Vec::new();
+    for (team, priority, count) in [
+        ("alpha", job_pb::Priority::Normal, 3),
+        ("beta", job_pb::Priority::High, 2),
+    ] {
+        for i in 0..count {
+            let mut request = submit_request(
+                team,
+                petstore_titled(&format!("{team} {i}")),
+                job_pb::JobType::Documentation,
+            );
+            request.priority = priority as i32;
+            job_ids.push(submit(&mut s.scheduler, request).await);
+        }
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    let everyone = status("").await;
+    assert_eq!(everyone.queued, 5);
+    let mut depths: Vec<(i32, String, u64)> = everyone
+        .depths
+        .iter()
+        .map(|d| (d.priority, d.team_id.clone(), d.queued))
+        .collect();
+    depths.sort();
+    let mut expected = vec![
+        (job_pb::Priority::Normal as i32, "alpha".to_owned(), 3),
+        (job_pb::Priority::High as i32, "beta".to_owned(), 2),
+    ];
+    expected.sort();
+    assert_eq!(depths, expected);
+    let waited = (now_millis() - first_submitted) as f64 / 1000.0;
+    assert!(
+        everyone.oldest_queued_age_seconds >= 0.3
+            && everyone.oldest_queued_age_seconds <= waited + 0.1,
+        "oldest {} s, waited {waited} s",
+        everyone.oldest_queued_age_seconds
+    );
+    assert!(everyone.workers.is_empty());
+    assert_eq!(everyone.throughput_per_second, 0.0);
+    let beta = status("beta").await;
+    assert_eq!((beta.queued, beta.depths.len()), (2, 1));
+
+    // A worker with two slots: it shows up with the jobs it runs, and the queue drains.
+    let env = [
+        ("GENAI_BASE_URL", llm.url.as_str()),
+        ("GENAI_MODEL", "test-model"),
+        ("GENAI_API_KEY", "sk-test"),
+        ("MAX_CONCURRENT_JOBS", "2"),
+    ];
+    let _worker = s.deployment.spawn_serving("specdoc-worker", &env).await;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let running = loop {
+        let now = status("").await;
+        if let Some(worker) = now.workers.first()
+            && !worker.running_job_ids.is_empty()
+        {
+            assert_eq!(worker.slots, 2);
+            assert!(now.processing >= 1, "{now:?}");
+            break worker.running_job_ids.clone();
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no worker ever ran a job: {now:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert!(running.len() <= 2 && running.iter().all(|id| job_ids.contains(id)));
+    for job_id in &job_ids {
+        events_until_end(&mut s.tracker, job_id, 0, Duration::from_secs(60)).await;
+    }
+    let drained = status("").await;
+    assert_eq!((drained.queued, drained.processing), (0, 0));
+    assert_eq!(drained.oldest_queued_age_seconds, 0.0);
+    assert!(
+        (drained.throughput_per_second - 5.0 / 60.0).abs() < 1e-9,
+        "five jobs finished in the last minute: {}",
+        drained.throughput_per_second
+    );
+    assert_eq!(status("alpha").await.throughput_per_second, 3.0 / 60.0);
 }

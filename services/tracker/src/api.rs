@@ -230,6 +230,44 @@ fn store_filter(filter: specdoc_proto::tracker::v1::JobFilter) -> Result<StoreFi
     })
 }
 
+/// After a WatchJobs stream fell behind the fan-out, sends the current record (with no event)
+/// of every unfinished job the filter matches, so a dashboard holds the right states again.
+async fn resend_active_jobs(
+    store: &Store,
+    filter: &StoreFilter,
+    out: &tokio::sync::mpsc::Sender<Result<WatchJobsResponse, Status>>,
+) -> Result<(), ()> {
+    let active = [JobState::Queued, JobState::Retrying, JobState::Processing];
+    let states = active
+        .into_iter()
+        .filter(|s| filter.states.is_empty() || filter.states.contains(s))
+        .collect::<Vec<_>>();
+    if states.is_empty() {
+        return Ok(());
+    }
+    let filter = StoreFilter {
+        states,
+        ..filter.clone()
+    };
+    let mut before = None;
+    loop {
+        let Ok(page) = store.list_jobs(&filter, 500, before).await else {
+            return Ok(());
+        };
+        for job in &page.jobs {
+            let snapshot = WatchJobsResponse {
+                job: Some(job.to_proto(None)),
+                event: None,
+            };
+            out.send(Ok(snapshot)).await.map_err(|_| ())?;
+        }
+        match page.next {
+            Some(next) => before = Some(next),
+            None => return Ok(()),
+        }
+    }
+}
+
 type EventStream<T> = Pin<Box<dyn Stream<Item = Result<T, Status>> + Send>>;
 
 #[tonic::async_trait]
@@ -325,7 +363,13 @@ impl TrackerService for TrackerApi {
                 };
                 let record = match received {
                     Ok(record) => record,
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(skipped)) => {
+                        tracing::debug!(skipped, "WatchJobs fell behind; resending active jobs");
+                        if resend_active_jobs(&store, &filter, &out).await.is_err() {
+                            return;
+                        }
+                        continue;
+                    }
                     Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
                 };
                 let Some(event) = record.event.clone() else {
