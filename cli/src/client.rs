@@ -1,8 +1,10 @@
 //! Where the CLI finds a running specdoc: flags or `SPECDOC_SCHEDULER_URL` /
-//! `SPECDOC_TRACKER_URL` (defaults match `specdoc up`) and `SPECDOC_TOKEN`, turned into a
+//! `SPECDOC_TRACKER_URL` (defaults match `specdoc up`), `SPECDOC_TOKEN`, and for `https://`
+//! URLs `TLS_CA`, `TLS_CLIENT_CERT` and `TLS_CLIENT_KEY`, turned into a
 //! [`specdoc_client::Client`].
 
-use specdoc_client::{Client, ClientConfig, DEFAULT_URL};
+use specdoc_client::{Client, ClientConfig, ClientTls, DEFAULT_URL};
+use std::path::PathBuf;
 
 /// Where the services are.
 #[derive(Debug, Clone, clap::Args)]
@@ -16,6 +18,25 @@ pub struct Target {
     /// Bearer token presented to the services.
     #[arg(long, env = "SPECDOC_TOKEN", hide_env_values = true, global = true)]
     pub token: Option<String>,
+    /// PEM CA bundle trusted for `https://` URLs (default: the platform's roots).
+    #[arg(long, env = "TLS_CA", global = true)]
+    pub tls_ca: Option<PathBuf>,
+    /// PEM client certificate, for servers that require one (mTLS).
+    #[arg(
+        long,
+        env = "TLS_CLIENT_CERT",
+        requires = "tls_client_key",
+        global = true
+    )]
+    pub tls_client_cert: Option<PathBuf>,
+    /// PEM private key of the client certificate.
+    #[arg(
+        long,
+        env = "TLS_CLIENT_KEY",
+        requires = "tls_client_cert",
+        global = true
+    )]
+    pub tls_client_key: Option<PathBuf>,
 }
 
 impl Target {
@@ -25,6 +46,11 @@ impl Target {
             scheduler_url: self.scheduler_url.clone(),
             tracker_url: self.tracker_url.clone(),
             token: self.token.clone(),
+            tls: ClientTls {
+                ca: self.tls_ca.clone(),
+                cert: self.tls_client_cert.clone(),
+                key: self.tls_client_key.clone(),
+            },
         })
     }
 }

@@ -7,7 +7,8 @@
 
 use anyhow::{Context, Result, bail};
 use specdoc_queue::Queue;
-use specdoc_runtime::{Dependencies, GrpcHost, config::Connections, tasks};
+use specdoc_runtime::config::{Connections, ServerTls, SpecLimits};
+use specdoc_runtime::{Dependencies, GrpcHost, tasks};
 use specdoc_store::Store;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -49,6 +50,12 @@ pub struct UpArgs {
     /// The LLM that writes missing prose (unset: the deterministic writer).
     #[command(flatten)]
     pub genai: specdoc_genai::GenAiArgs,
+    /// Limits on submitted specs.
+    #[command(flatten)]
+    pub limits: SpecLimits,
+    /// TLS (and mTLS) for the gRPC port.
+    #[command(flatten)]
+    pub tls: ServerTls,
 }
 
 pub async fn run(args: UpArgs) -> Result<ExitCode> {
@@ -87,7 +94,11 @@ async fn serve(args: &UpArgs, data_dir: &Path, redis_url: &str) -> Result<()> {
     let scheduler = specdoc_scheduler::SchedulerApi::new(
         store.clone(),
         queue.clone(),
-        specdoc_scheduler::Config::default(),
+        specdoc_scheduler::Config {
+            max_spec_bytes: args.limits.max_spec_bytes,
+            limits: (&args.limits).into(),
+            ..Default::default()
+        },
     );
     tasks::spawn(
         "periodic-tasks",
@@ -108,6 +119,7 @@ async fn serve(args: &UpArgs, data_dir: &Path, redis_url: &str) -> Result<()> {
     let worker_config = specdoc_worker::Config {
         max_concurrent_jobs: args.max_concurrent_jobs,
         job_timeout: Duration::from_secs(args.job_timeout),
+        limits: (&args.limits).into(),
         genai: args.genai.build()?,
         ..Default::default()
     };
@@ -126,9 +138,11 @@ async fn serve(args: &UpArgs, data_dir: &Path, redis_url: &str) -> Result<()> {
         redis_prefix: args.redis_prefix.clone(),
         database_url,
         skip_migrations: false,
+        tls: args.tls.clone(),
     };
+    let scheme = if args.tls.enabled() { "https" } else { "http" };
     eprintln!(
-        "specdoc is up: gRPC on {}, HTTP on http://{} (metrics at /metrics), data in {}",
+        "specdoc is up: gRPC on {scheme}://{}, HTTP on http://{} (metrics at /metrics), data in {}",
         args.listen,
         args.http_listen,
         data_dir.display()

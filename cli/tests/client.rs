@@ -24,6 +24,7 @@ async fn a_watch_resumes_across_a_tracker_restart_without_gap_or_duplicate() {
         scheduler_url: format!("http://127.0.0.1:{scheduler_port}"),
         tracker_url: format!("http://127.0.0.1:{tracker_port}"),
         token: None,
+        ..Default::default()
     })
     .unwrap();
 
@@ -117,6 +118,7 @@ async fn an_unreachable_service_says_how_to_start_one() {
         scheduler_url: format!("http://127.0.0.1:{}", free_port()),
         tracker_url: format!("http://127.0.0.1:{}", free_port()),
         token: None,
+        ..Default::default()
     })
     .unwrap();
     let error = client

@@ -325,6 +325,7 @@ async fn a_cursor_before_retained_events_is_out_of_range_and_a_finished_cursor_e
         scheduler_url: format!("http://127.0.0.1:{}", s.scheduler_port),
         tracker_url: format!("http://127.0.0.1:{}", s.tracker_port),
         token: None,
+        ..Default::default()
     })
     .unwrap();
     let mut resumed = client.watch_job(&job_id, last);

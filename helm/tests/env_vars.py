@@ -137,7 +137,9 @@ def main(helm, bin_dir):
             for svc in sorted(svcs):
                 own = defaults[svc].get("config", {})
                 if key in own:
-                    value = SAMPLES.get(key, sample(own[key], i))
+                    # A sample unique to this service too, so one read by two services (the spec
+                    # limits) shows which service's setting landed where.
+                    value = SAMPLES.get(key, sample(own[key], i * len(SERVICES) + SERVICES.index(svc)))
                     path = [svc, "config", key]
                 else:
                     value, path = f"{svc}-{i}", [svc, "env", var]

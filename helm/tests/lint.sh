@@ -64,6 +64,8 @@ check "schema rejects maxConcurrentJobs: 0" rejects "/worker/config/maxConcurren
 check "schema rejects a bad image digest" rejects "/image/digest" --set image.digest=latest
 check "schema rejects a bad env var name" rejects "/tracker/env" --set-string 'tracker.env.BAD-NAME=1'
 check "templates reject no Redis URL or Secret" rejects "set redis.url or redis.existingSecret" --set redis.url=
+check "templates reject TLS without a certificate Secret" rejects "tls.enabled needs tls.secretName" \
+  --set tls.enabled=true
 check "templates reject HPA and KEDA together" rejects "exclusive" \
   --set worker.autoscaling.enabled=true --set worker.keda.enabled=true
 

@@ -90,6 +90,14 @@ Call with (dict "root" $ "component" "worker").
   "REDIS_URL" (include "specdoc.urlFrom" (dict "root" .root "of" $v.redis "key" "redis-url" "what" "redis") | fromYaml)
   "DATABASE_URL" (include "specdoc.urlFrom" (dict "root" .root "of" $v.database "key" "database-url" "what" "database") | fromYaml)
 }}
+{{- if $v.tls.enabled }}
+{{- $dir := include "specdoc.tlsDir" .root }}
+{{- $_ := set $env "TLS_CERT" (printf "%s/tls.crt" $dir) }}
+{{- $_ := set $env "TLS_KEY" (printf "%s/tls.key" $dir) }}
+{{- if $v.tls.mutual }}
+{{- $_ := set $env "TLS_CLIENT_CA" (printf "%s/ca.crt" $dir) }}
+{{- end }}
+{{- end }}
 {{- if eq .component "worker" }}
 {{- $_ := set $env "WORKER_ID" (dict "valueFrom" (dict "fieldRef" (dict "fieldPath" "metadata.name"))) }}
 {{- with $c.genaiApiKeySecret.name }}
@@ -127,4 +135,12 @@ Call with (dict "root" $ "component" "worker").
 {{/* Where the worker's LLM API key Secret is mounted. */}}
 {{- define "specdoc.genaiKeyDir" -}}
 /var/run/secrets/specdoc/genai
+{{- end }}
+
+{{/* Where the gRPC certificate Secret is mounted; fails when TLS is on without one. */}}
+{{- define "specdoc.tlsDir" -}}
+{{- if not .Values.tls.secretName }}
+{{- fail "tls.enabled needs tls.secretName: a kubernetes.io/tls Secret with tls.crt, tls.key and ca.crt" }}
+{{- end -}}
+/etc/specdoc/tls
 {{- end }}

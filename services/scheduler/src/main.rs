@@ -2,7 +2,8 @@
 
 use clap::Parser;
 use specdoc_queue::Queue;
-use specdoc_runtime::{Dependencies, GrpcHost, config::Connections, tasks};
+use specdoc_runtime::config::{Connections, SpecLimits};
+use specdoc_runtime::{Dependencies, GrpcHost, tasks};
 use specdoc_store::Store;
 use std::time::Duration;
 
@@ -12,9 +13,8 @@ use std::time::Duration;
 struct Args {
     #[command(flatten)]
     connections: Connections,
-    /// Largest accepted spec, in bytes.
-    #[arg(long, env = "MAX_SPEC_BYTES", default_value_t = 32 * 1024 * 1024)]
-    max_spec_bytes: usize,
+    #[command(flatten)]
+    limits: SpecLimits,
     /// Milliseconds between passes of the reconciler and lease reaper.
     #[arg(long, env = "RECONCILE_INTERVAL_MS", default_value_t = 5000)]
     reconcile_interval_ms: u64,
@@ -59,15 +59,14 @@ async fn main() -> anyhow::Result<()> {
     }
     let store = conns.open_store().await?;
     let queue = Queue::connect(&conns.redis_url, &conns.redis_prefix).await?;
-    let mut config = specdoc_scheduler::Config {
-        max_spec_bytes: args.max_spec_bytes,
+    let config = specdoc_scheduler::Config {
+        max_spec_bytes: args.limits.max_spec_bytes,
+        limits: (&args.limits).into(),
         max_attempts: args.max_attempts,
         reconcile_interval: Duration::from_millis(args.reconcile_interval_ms.max(100)),
         retention_days: args.retention_days,
         event_retention_days: args.event_retention_days,
-        ..Default::default()
     };
-    config.limits.max_bytes = args.max_spec_bytes;
     let api = specdoc_scheduler::SchedulerApi::new(store.clone(), queue.clone(), config);
     let stop = specdoc_runtime::shutdown_token();
     tasks::spawn("queue-gauges", stop.clone(), api.clone().run_queue_gauges());

@@ -2,7 +2,8 @@
 
 use clap::Parser;
 use specdoc_queue::Queue;
-use specdoc_runtime::{Dependencies, GrpcHost, config::Connections};
+use specdoc_runtime::config::{Connections, SpecLimits};
+use specdoc_runtime::{Dependencies, GrpcHost};
 use std::time::Duration;
 
 /// The specdoc worker: leases jobs and runs their pipeline.
@@ -33,6 +34,8 @@ struct Args {
     #[arg(long, env = "WORKER_ID")]
     worker_id: Option<String>,
     #[command(flatten)]
+    limits: SpecLimits,
+    #[command(flatten)]
     genai: specdoc_genai::GenAiArgs,
 }
 
@@ -54,8 +57,8 @@ async fn main() -> anyhow::Result<()> {
         grace: Duration::from_secs(args.shutdown_grace),
         retry_base: Duration::from_millis(args.retry_base_ms),
         retry_max: Duration::from_millis(args.retry_max_ms),
+        limits: (&args.limits).into(),
         genai: args.genai.build()?,
-        ..Default::default()
     };
     let worker = specdoc_worker::Worker::new(store.clone(), queue.clone(), config);
     let stop = specdoc_runtime::shutdown_token();

@@ -11,6 +11,9 @@ pub enum Error {
         /// The URL.
         url: String,
     },
+    /// The TLS settings cannot be used (a file is missing, or only half a client identity).
+    #[error("TLS: {0}")]
+    Tls(String),
     /// The token cannot be sent as a header.
     #[error("SPECDOC_TOKEN holds characters a header cannot carry")]
     BadToken,

@@ -28,9 +28,14 @@
 //! ```
 //!
 //! Errors are [`Error`]s whose messages say what to do (start `specdoc up`, check the token…).
+//!
+//! `https://` URLs are dialled over TLS (rustls), trusting the platform's roots or the CA file
+//! in [`ClientTls::ca`]; a client certificate ([`ClientTls::cert`] and [`ClientTls::key`]) is
+//! presented to servers that require one (mTLS).
 
 mod error;
 mod jobs;
+mod tls;
 mod watch;
 
 pub use error::Error;
@@ -40,6 +45,7 @@ pub use specdoc_proto::job::v1::{Job, JobEvent};
 pub use specdoc_proto::scheduler::v1::GetQueueStatusResponse as QueueStatus;
 pub use specdoc_proto::tracker::v1::GetJobResultResponse as JobResult;
 pub use specdoc_proto::tracker::v1::GetStatsResponse as Stats;
+pub use tls::ClientTls;
 
 use specdoc_proto::scheduler::v1::scheduler_service_client::SchedulerServiceClient;
 use specdoc_proto::tracker::v1::tracker_service_client::TrackerServiceClient;
@@ -59,6 +65,8 @@ pub struct ClientConfig {
     pub tracker_url: String,
     /// A bearer token, sent as `authorization: Bearer <token>` on every call.
     pub token: Option<String>,
+    /// Trust roots and client certificate for `https://` URLs.
+    pub tls: ClientTls,
 }
 
 impl std::fmt::Debug for ClientConfig {
@@ -67,19 +75,26 @@ impl std::fmt::Debug for ClientConfig {
             .field("scheduler_url", &self.scheduler_url)
             .field("tracker_url", &self.tracker_url)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("tls", &self.tls)
             .finish()
     }
 }
 
 impl ClientConfig {
-    /// `SPECDOC_SCHEDULER_URL`, `SPECDOC_TRACKER_URL` and `SPECDOC_TOKEN`, defaulting to
-    /// [`DEFAULT_URL`] and no token.
+    /// `SPECDOC_SCHEDULER_URL`, `SPECDOC_TRACKER_URL`, `SPECDOC_TOKEN`, and `TLS_CA`,
+    /// `TLS_CLIENT_CERT` and `TLS_CLIENT_KEY`, defaulting to [`DEFAULT_URL`], no token and the
+    /// platform's roots.
     pub fn from_env() -> Self {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         Self {
             scheduler_url: var("SPECDOC_SCHEDULER_URL").unwrap_or_else(|| DEFAULT_URL.into()),
             tracker_url: var("SPECDOC_TRACKER_URL").unwrap_or_else(|| DEFAULT_URL.into()),
             token: var("SPECDOC_TOKEN"),
+            tls: ClientTls {
+                ca: var("TLS_CA").map(Into::into),
+                cert: var("TLS_CLIENT_CERT").map(Into::into),
+                key: var("TLS_CLIENT_KEY").map(Into::into),
+            },
         }
     }
 }
@@ -122,11 +137,16 @@ impl std::fmt::Debug for Client {
     }
 }
 
-fn channel(url: &str, what: &'static str) -> Result<Channel, Error> {
-    let endpoint = Endpoint::from_shared(url.to_owned()).map_err(|_| Error::BadUrl {
+fn channel(url: &str, what: &'static str, tls: &ClientTls) -> Result<Channel, Error> {
+    let mut endpoint = Endpoint::from_shared(url.to_owned()).map_err(|_| Error::BadUrl {
         what,
         url: url.to_owned(),
     })?;
+    if endpoint.uri().scheme_str() == Some("https") {
+        endpoint = endpoint
+            .tls_config(tls.load()?)
+            .map_err(|e| Error::Tls(format!("the {what} URL {url}: {e}")))?;
+    }
     Ok(endpoint
         .connect_timeout(Duration::from_secs(5))
         .http2_keep_alive_interval(Duration::from_secs(30))
@@ -146,8 +166,8 @@ impl Client {
             None => None,
         };
         let auth = Auth(token);
-        let scheduler = channel(&config.scheduler_url, "scheduler")?;
-        let tracker = channel(&config.tracker_url, "tracker")?;
+        let scheduler = channel(&config.scheduler_url, "scheduler", &config.tls)?;
+        let tracker = channel(&config.tracker_url, "tracker", &config.tls)?;
         Ok(Self {
             scheduler: SchedulerServiceClient::with_interceptor(scheduler.clone(), auth.clone())
                 .max_encoding_message_size(usize::MAX),

@@ -4,10 +4,9 @@
 
 use std::time::{Duration, Instant};
 
-mod support;
-
 use specdoc_docs::{Limits, ParseError, html, inspect, markdown, parse, score};
-use support::page::{attributes, tags};
+use specdoc_testkit::hostile::{billion_laughs, json_nesting_bomb, yaml_nesting_bomb};
+use specdoc_testkit::page::{attributes, tags};
 
 const FAST: Duration = Duration::from_secs(5);
 
@@ -29,7 +28,7 @@ fn is_depth_or_syntax(e: &ParseError) -> bool {
 #[test]
 fn json_nesting_bomb_fails_fast() {
     let n = 100_000;
-    let arrays = format!("{}{}", "[".repeat(n), "]".repeat(n));
+    let arrays = json_nesting_bomb(n);
     let e = err(arrays.as_bytes());
     assert!(is_depth_or_syntax(&e), "{e:?}");
     assert_eq!(e.reason(), "too_deep");
@@ -53,11 +52,7 @@ fn yaml_nesting_bomb_fails_fast() {
     let flow = format!("openapi: 3.0.0\nx: {}{}\n", "[".repeat(n), "]".repeat(n));
     let e = err(flow.as_bytes());
     assert!(is_depth_or_syntax(&e), "{e:?}");
-    let maps = format!(
-        "openapi: 3.0.0\nx: {}1{}\n",
-        "{a: ".repeat(n),
-        "}".repeat(n)
-    );
+    let maps = yaml_nesting_bomb(n);
     assert!(is_depth_or_syntax(&err(maps.as_bytes())));
     // Compact block sequences on one line: `- - - - ... 1`.
     let dashes = format!("openapi: 3.0.0\nx: {}1\n", "- ".repeat(n));
@@ -74,14 +69,7 @@ fn yaml_nesting_bomb_fails_fast() {
 
 #[test]
 fn billion_laughs_fails_fast() {
-    let mut doc = String::from(
-        "openapi: 3.0.0\na: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n",
-    );
-    let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
-    for w in names.windows(2) {
-        let refs = vec![format!("*{}", w[0]); 9].join(",");
-        doc.push_str(&format!("{}: &{} [{refs}]\n", w[1], w[1]));
-    }
+    let doc = billion_laughs();
     let e = err(doc.as_bytes());
     assert!(matches!(e, ParseError::TooManyAliases { .. }), "{e:?}");
     assert!(
@@ -178,6 +166,33 @@ fn missing_or_unsupported_versions_are_named() {
             size: 15,
             limit: 10
         }
+    );
+}
+
+#[test]
+fn too_many_operations_are_refused_with_the_count() {
+    let spec = specdoc_testkit::synthetic_spec(12);
+    let few = Limits {
+        max_operations: 10,
+        ..Limits::default()
+    };
+    let e = parse(&spec, &few).unwrap_err();
+    assert_eq!(
+        e,
+        ParseError::TooManyOperations {
+            count: 12,
+            limit: 10
+        }
+    );
+    assert_eq!(e.reason(), "too_many_operations");
+    assert_eq!(
+        e.to_string(),
+        "spec has 12 operations, more than the limit of 10"
+    );
+    assert_eq!(inspect(&spec, &few).unwrap_err(), e);
+    assert_eq!(
+        inspect(&spec, &Limits::default()).unwrap().operation_count,
+        12
     );
 }
 

@@ -2,6 +2,8 @@
 
 use std::net::SocketAddr;
 
+pub use crate::tls::ServerTls;
+
 /// Where a service listens and what it connects to.
 #[derive(Debug, Clone, clap::Args)]
 pub struct Connections {
@@ -28,6 +30,9 @@ pub struct Connections {
     /// Leave the schema alone at start-up (a separate `specdoc-scheduler migrate` applies it).
     #[arg(long, env = "SKIP_MIGRATIONS", default_value_t = false)]
     pub skip_migrations: bool,
+    /// TLS (and mTLS) for the gRPC port.
+    #[command(flatten)]
+    pub tls: ServerTls,
 }
 
 impl Connections {
@@ -37,6 +42,58 @@ impl Connections {
             specdoc_store::Store::open(&self.database_url).await
         } else {
             specdoc_store::Store::connect(&self.database_url).await
+        }
+    }
+}
+
+/// Limits on untrusted specs (`MAX_SPEC_BYTES`, `MAX_SPEC_DEPTH`, `MAX_SPEC_NODES`,
+/// `MAX_YAML_ALIASES`, `MAX_OPERATIONS`), read by the scheduler (refused at submission with
+/// INVALID_ARGUMENT) and the worker (which parses again with the same limits).
+#[derive(Debug, Clone, clap::Args)]
+pub struct SpecLimits {
+    /// Largest accepted spec, in bytes; the gRPC message limit follows it.
+    #[arg(long, env = "MAX_SPEC_BYTES", default_value_t = specdoc_docs::Limits::default().max_bytes)]
+    pub max_spec_bytes: usize,
+    /// Deepest nesting of mappings and sequences.
+    #[arg(long, env = "MAX_SPEC_DEPTH", default_value_t = specdoc_docs::Limits::default().max_depth)]
+    pub max_spec_depth: usize,
+    /// Most values a spec may hold, after YAML alias expansion.
+    #[arg(long, env = "MAX_SPEC_NODES", default_value_t = specdoc_docs::Limits::default().max_nodes)]
+    pub max_spec_nodes: usize,
+    /// Most YAML alias uses (`*name`).
+    #[arg(long, env = "MAX_YAML_ALIASES", default_value_t = specdoc_docs::Limits::default().max_yaml_aliases)]
+    pub max_yaml_aliases: usize,
+    /// Most operations under `paths`.
+    #[arg(long, env = "MAX_OPERATIONS", default_value_t = specdoc_docs::Limits::default().max_operations)]
+    pub max_operations: usize,
+}
+
+impl Default for SpecLimits {
+    fn default() -> Self {
+        specdoc_docs::Limits::default().into()
+    }
+}
+
+impl From<specdoc_docs::Limits> for SpecLimits {
+    fn from(limits: specdoc_docs::Limits) -> Self {
+        Self {
+            max_spec_bytes: limits.max_bytes,
+            max_spec_depth: limits.max_depth,
+            max_spec_nodes: limits.max_nodes,
+            max_yaml_aliases: limits.max_yaml_aliases,
+            max_operations: limits.max_operations,
+        }
+    }
+}
+
+impl From<&SpecLimits> for specdoc_docs::Limits {
+    fn from(limits: &SpecLimits) -> Self {
+        Self {
+            max_bytes: limits.max_spec_bytes,
+            max_depth: limits.max_spec_depth,
+            max_nodes: limits.max_spec_nodes,
+            max_yaml_aliases: limits.max_yaml_aliases,
+            max_operations: limits.max_operations,
         }
     }
 }

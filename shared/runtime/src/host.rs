@@ -2,7 +2,7 @@
 //!
 //! Besides the specdoc services it serves `grpc.health.v1` (overall and per service; SERVING
 //! only while every dependency answers) and server reflection v1 and v1alpha, so every grpcurl
-//! version can list and call it. It stops accepting on the shutdown token and lets in-flight
+//! version can list and call it; over TLS or mTLS when configured. It stops accepting on the shutdown token and lets in-flight
 //! calls finish.
 
 use specdoc_queue::Queue;
@@ -77,6 +77,7 @@ impl Dependencies {
 pub struct GrpcHost {
     routes: RoutesBuilder,
     names: Vec<&'static str>,
+    tls: Option<tonic::transport::ServerTlsConfig>,
 }
 
 impl GrpcHost {
@@ -99,6 +100,12 @@ impl GrpcHost {
     {
         self.names.push(S::NAME);
         self.routes.add_service(service);
+        self
+    }
+
+    /// Serves over TLS (mTLS when the config names a client CA); `None` serves plain HTTP/2.
+    pub fn tls(mut self, tls: Option<tonic::transport::ServerTlsConfig>) -> Self {
+        self.tls = tls;
         self
     }
 
@@ -145,7 +152,11 @@ impl GrpcHost {
             .add_service(health)
             .add_service(v1)
             .add_service(v1alpha);
-        tonic::transport::Server::builder()
+        let mut server = tonic::transport::Server::builder();
+        if let Some(tls) = self.tls {
+            server = server.tls_config(tls)?;
+        }
+        server
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .http2_keepalive_timeout(Some(Duration::from_secs(10)))
             .layer(tower_layer::layer_fn(crate::grpc_telemetry::layer))

@@ -1,5 +1,7 @@
-//! The HTTP side of a service: `/healthz` (200 while dependencies answer, 503 otherwise) and
-//! `/metrics` (Prometheus). Other routes (the web monitor) are merged in by the caller.
+//! The HTTP side of a service: `/healthz` (200 while dependencies answer, 503 otherwise),
+//! `/livez` (200 while the process serves, whatever its dependencies say: the liveness probe
+//! when the gRPC port speaks TLS, which kubelet's gRPC probes cannot) and `/metrics`
+//! (Prometheus). Other routes (the web monitor) are merged in by the caller.
 
 use crate::Dependencies;
 use axum::Router;
@@ -14,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 pub fn base_routes(dependencies: Dependencies) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/livez", get(|| async { "ok\n" }))
         .route("/metrics", get(metrics))
         .with_state(dependencies)
 }

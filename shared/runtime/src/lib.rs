@@ -1,6 +1,8 @@
 //! What every specdoc service shares at run time.
 //!
-//! - [`config::Connections`]: the settings every service reads (addresses, Redis, database).
+//! - [`config::Connections`]: the settings every service reads (addresses, Redis, database,
+//!   TLS); [`config::SpecLimits`]: the limits on untrusted specs.
+//! - [`tls`]: TLS and mTLS for the gRPC port, from PEM files.
 //! - [`host::GrpcHost`]: one gRPC server with health (`grpc.health.v1`, NOT_SERVING while Redis
 //!   or the database is unreachable), reflection v1 and v1alpha, and graceful shutdown.
 //! - [`status::ApiError`]: the one place where errors become `tonic::Status`.
@@ -19,6 +21,7 @@ pub mod http;
 pub mod status;
 pub mod tasks;
 pub mod telemetry;
+pub mod tls;
 
 pub use host::{Dependencies, GrpcHost, HostError};
 pub use specdoc_metrics as metrics;
@@ -67,6 +70,8 @@ pub async fn serve(
     extra_routes: axum::Router,
     stop: CancellationToken,
 ) -> Result<(), ServeError> {
+    // Certificates are read before binding, so a bad path fails start-up, not the first call.
+    let tls = connections.tls.load()?;
     let grpc = tokio::net::TcpListener::bind(connections.listen)
         .await
         .map_err(|source| ServeError::Bind {
@@ -79,11 +84,11 @@ pub async fn serve(
             addr: connections.http_listen,
             source,
         })?;
-    tracing::info!(grpc = %connections.listen, http = %connections.http_listen, "serving");
+    tracing::info!(grpc = %connections.listen, http = %connections.http_listen, tls = tls.is_some(), mtls = connections.tls.tls_client_ca.is_some(), "serving");
     let router = http::base_routes(dependencies.clone()).merge(extra_routes);
     let http_stop = stop.clone();
     let http_task = tokio::spawn(async move { http::serve(http, router, http_stop).await });
-    host.serve(grpc, dependencies, stop).await?;
+    host.tls(tls).serve(grpc, dependencies, stop).await?;
     if let Ok(Err(error)) = http_task.await {
         tracing::warn!(%error, "http server ended with an error");
     }
@@ -104,4 +109,7 @@ pub enum ServeError {
     /// The gRPC server failed.
     #[error(transparent)]
     Host(#[from] HostError),
+    /// The TLS settings cannot be used.
+    #[error(transparent)]
+    Tls(#[from] tls::Error),
 }

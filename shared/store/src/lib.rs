@@ -114,10 +114,17 @@ impl Store {
         } else {
             return Err(Error::UnsupportedUrl(redact(url)));
         };
+        let sep = if url.contains('?') { '&' } else { '?' };
         let url = match backend {
-            Backend::Sqlite if !url.contains("mode=") => {
-                let sep = if url.contains('?') { '&' } else { '?' };
-                format!("{url}{sep}mode=rwc")
+            Backend::Sqlite if !url.contains("mode=") => format!("{url}{sep}mode=rwc"),
+            // Without an `sslmode`, sqlx would use `prefer`: TLS whenever the server offers it,
+            // with no check of who answers. That protects against nothing an attacker on the
+            // path cannot downgrade, yet costs a handshake per connection; so TLS is asked for
+            // explicitly (`sslmode=verify-full` in production), as it was before TLS support.
+            Backend::Postgres
+                if !url.contains("sslmode=") && std::env::var_os("PGSSLMODE").is_none() =>
+            {
+                format!("{url}{sep}sslmode=disable")
             }
             _ => url.to_owned(),
         };
@@ -184,23 +191,43 @@ impl Store {
     }
 }
 
-/// A database URL with its password replaced, safe to log.
+/// A database or Redis URL with its password replaced, safe to log: the password in the user
+/// info (`postgres://app:***@db/x`, `rediss://:***@cache`) and the value of any query
+/// parameter that names one (`?password=***`, `?sslpassword=***`).
 pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let mut out = match (base.find("://"), base.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let userinfo = &url[scheme_end + 3..at];
+            let userinfo = &base[scheme_end + 3..at];
             match userinfo.find(':') {
                 Some(colon) => format!(
                     "{}{}:***{}",
-                    &url[..scheme_end + 3],
+                    &base[..scheme_end + 3],
                     &userinfo[..colon],
-                    &url[at..]
+                    &base[at..]
                 ),
-                None => url.to_owned(),
+                None => base.to_owned(),
             }
         }
-        _ => url.to_owned(),
+        _ => base.to_owned(),
+    };
+    if let Some(query) = query {
+        let pairs: Vec<String> = query
+            .split('&')
+            .map(|pair| match pair.split_once('=') {
+                Some((key, _)) if key.to_ascii_lowercase().contains("password") => {
+                    format!("{key}=***")
+                }
+                _ => pair.to_owned(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&pairs.join("&"));
     }
+    out
 }
 
 #[cfg(test)]
@@ -213,5 +240,13 @@ mod tests {
         );
         assert_eq!(super::redact("postgres://app@db/x"), "postgres://app@db/x");
         assert_eq!(super::redact("sqlite://data/x.db"), "sqlite://data/x.db");
+        assert_eq!(
+            super::redact("rediss://:p4ss@cache:6380/0"),
+            "rediss://:***@cache:6380/0"
+        );
+        assert_eq!(
+            super::redact("postgres://db/x?sslmode=verify-full&password=s3cret&sslpassword=k3y"),
+            "postgres://db/x?sslmode=verify-full&password=***&sslpassword=***"
+        );
     }
 }

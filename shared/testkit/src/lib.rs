@@ -4,7 +4,13 @@
 //! Redis at `REDIS_URL` (default `redis://127.0.0.1:6379`) under a unique key prefix per test, and
 //! a fresh Postgres database per test on the server at `TEST_DATABASE_URL` (default
 //! `postgres://postgres@127.0.0.1:5432/postgres`), or a fresh SQLite file.
+//!
+//! [`hostile`] generates hostile specs and [`page`] reads rendered HTML the way a browser
+//! would, for the injection and hostile-input tests.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test support: failing loudly is the point
+
+pub mod hostile;
+pub mod page;
 
 use std::path::PathBuf;
 

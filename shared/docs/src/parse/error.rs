@@ -43,6 +43,14 @@ pub enum ParseError {
         /// The alias limit.
         limit: usize,
     },
+    /// The document declares more operations than [`crate::Limits::max_operations`].
+    #[error("spec has {count} operations, more than the limit of {limit}")]
+    TooManyOperations {
+        /// Operations found.
+        count: usize,
+        /// The limit.
+        limit: usize,
+    },
     /// The document's root is not a mapping (object).
     #[error(
         "spec root is not a mapping: expected an object with `openapi` or `swagger` at the top"
@@ -83,6 +91,7 @@ impl ParseError {
             ParseError::TooDeep { .. } => "too_deep",
             ParseError::TooManyNodes { .. } => "too_many_nodes",
             ParseError::TooManyAliases { .. } => "too_many_aliases",
+            ParseError::TooManyOperations { .. } => "too_many_operations",
             ParseError::NotAMapping => "not_a_mapping",
             ParseError::UnsupportedVersion { .. } => "unsupported_version",
         }

@@ -27,6 +27,10 @@ pub struct Limits {
     pub max_nodes: usize,
     /// Most YAML alias uses (`*name`) accepted.
     pub max_yaml_aliases: usize,
+    /// Most operations (method entries under `paths`) accepted: each one is rendered, scored and
+    /// possibly sent to an LLM, so their number bounds a job's work. The default leaves room
+    /// for very large generated specs; lower it to bound jobs further.
+    pub max_operations: usize,
 }
 
 impl Default for Limits {
@@ -36,6 +40,7 @@ impl Default for Limits {
             max_depth: 128,
             max_nodes: 5_000_000,
             max_yaml_aliases: 10_000,
+            max_operations: 50_000,
         }
     }
 }
@@ -86,7 +91,18 @@ pub fn inspect(bytes: &[u8], limits: &Limits) -> Result<SpecInfo, ParseError> {
         .and_then(Value::as_str)
         .unwrap_or("")
         .to_string();
-    let operation_count = root
+    let operation_count = count_operations(&root, limits)?;
+    Ok(SpecInfo {
+        format,
+        version,
+        title,
+        operation_count,
+    })
+}
+
+/// The number of operations under `paths`, refused past [`Limits::max_operations`].
+fn count_operations(root: &Value, limits: &Limits) -> Result<usize, ParseError> {
+    let count = root
         .get("paths")
         .and_then(Value::as_object)
         .map(|paths| {
@@ -101,18 +117,20 @@ pub fn inspect(bytes: &[u8], limits: &Limits) -> Result<SpecInfo, ParseError> {
                 .sum()
         })
         .unwrap_or(0);
-    Ok(SpecInfo {
-        format,
-        version,
-        title,
-        operation_count,
-    })
+    if count > limits.max_operations {
+        return Err(ParseError::TooManyOperations {
+            count,
+            limit: limits.max_operations,
+        });
+    }
+    Ok(count)
 }
 
 /// Full parse into the normalised model.
 pub fn parse(bytes: &[u8], limits: &Limits) -> Result<Spec, ParseError> {
     let root = load::load(bytes, limits)?;
     let (format, version) = detect(&root)?;
+    count_operations(&root, limits)?;
     Ok(match format {
         SpecFormat::Swagger20 => swagger::build(&root, version),
         _ => oas3::build(&root, format, version),

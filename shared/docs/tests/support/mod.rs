@@ -2,8 +2,6 @@
 //! spec's raw `paths` and schema names (not through the engine's model).
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-pub mod page;
-
 use std::collections::HashSet;
 use std::path::PathBuf;
 

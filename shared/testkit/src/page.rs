@@ -1,6 +1,6 @@
-//! Reading an HTML page the way a browser would, for the injection tests: its tags (outside
-//! our own `<style>`/`<script>` raw text) and each tag's attributes.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+//! Reading an HTML page the way a browser would, for the injection tests (the docs engine's and
+//! the end-to-end hostile corpus): its tags (outside our own `<style>`/`<script>` raw text), each
+//! tag's attributes, and the scheme a URL attribute resolves to.
 
 /// The tags of an HTML page outside our own `<style>` and `<script>` elements.
 pub fn tags(page: &str) -> Vec<&str> {
@@ -136,4 +136,71 @@ pub fn url_scheme(value: &str) -> Option<String> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
     .then(|| scheme.to_ascii_lowercase())
+}
+
+/// Why a rendered page is unsafe, or `None` when it is inert: script beyond the page's own
+/// single `<script>`, frames, objects, event-handler attributes, or `href`/`src`-like URLs with
+/// a scheme other than http, https or mailto (`javascript:`, `data:`, `vbscript:`).
+pub fn unsafe_html(page: &str) -> Option<String> {
+    let lower = page.to_ascii_lowercase();
+    if lower.matches("<script").count() > 1 || lower.matches("</script").count() > 1 {
+        return Some("a <script> beyond the page's own".into());
+    }
+    for tag in [
+        "<iframe", "<frame", "<object", "<embed", "<base", "<svg", "<img",
+    ] {
+        if lower.contains(tag) {
+            return Some(format!("a {tag} element"));
+        }
+    }
+    for tag in tags(page) {
+        for (name, value) in attributes(tag) {
+            if name.starts_with("on") {
+                return Some(format!("event handler attribute in {tag}"));
+            }
+            if matches!(
+                name.as_str(),
+                "href" | "src" | "srcset" | "action" | "formaction" | "xlink:href"
+            ) && !matches!(
+                url_scheme(&value).as_deref(),
+                None | Some("http" | "https" | "mailto")
+            ) {
+                return Some(format!("dangerous URL in {tag}"));
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unsafe_html;
+
+    #[test]
+    fn unsafe_html_finds_what_a_browser_would_run() {
+        let own = "<html><head><script>filter()</script></head><body>\
+                   <a href=\"https://x.dev\">x</a> &lt;script&gt;alert(1)&lt;/script&gt; javascript:alert(1)</body></html>";
+        assert_eq!(
+            unsafe_html(own),
+            None,
+            "escaped text and our own script are inert"
+        );
+        for (page, says) in [
+            (format!("{own}<script>alert(1)</script>"), "<script>"),
+            (format!("{own}<p onclick=alert(1)>x</p>"), "event handler"),
+            (
+                format!("{own}<a href=\"&#106;avascript:alert(1)\">x</a>"),
+                "dangerous URL",
+            ),
+            (
+                format!("{own}<a href=\" data:text/html,x\">x</a>"),
+                "dangerous URL",
+            ),
+            (format!("{own}<iframe src=x></iframe>"), "<iframe"),
+            (format!("{own}<IMG SRC=x>"), "<img"),
+        ] {
+            let problem = unsafe_html(&page).unwrap_or_else(|| panic!("missed in {page}"));
+            assert!(problem.contains(says), "{problem}");
+        }
+    }
 }
