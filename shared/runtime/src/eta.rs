@@ -86,6 +86,7 @@ impl EtaEstimator {
         let progress = match job.state {
             JobState::Queued | JobState::Retrying => EtaProgress::Queued {
                 ahead: self.store.queued_ahead(job).await.ok()?,
+                running_left: self.running_left().await.ok()?,
             },
             JobState::Processing => EtaProgress::Running {
                 elapsed: Duration::from_millis(
@@ -107,6 +108,21 @@ impl EtaEstimator {
             completes_at: Some(timestamp(now_millis().saturating_add(left_ms))),
             seconds_remaining: left.as_secs_f64(),
         })
+    }
+
+    /// What is left of each running job: its typical run minus the time it has run.
+    async fn running_left(&self) -> Result<Vec<Duration>, specdoc_store::Error> {
+        let now = now_millis();
+        let mut left = Vec::new();
+        for (job_type, spec_bytes, started_at) in self.store.running_jobs().await? {
+            let elapsed = Duration::from_millis(u64::try_from(now - started_at).unwrap_or(0));
+            left.push(
+                self.typical_run(job_type, spec_bytes)
+                    .await
+                    .saturating_sub(elapsed),
+            );
+        }
+        Ok(left)
     }
 
     async fn typical_run(&self, job_type: JobType, spec_bytes: u64) -> Duration {

@@ -137,6 +137,31 @@ impl Store {
         Ok(runs.get(runs.len() / 2).copied())
     }
 
+    /// The type, spec size and start time of every PROCESSING job (at most one per worker slot),
+    /// for when their slots free.
+    pub async fn running_jobs(&self) -> Result<Vec<(JobType, u64, UnixMillis)>> {
+        let rows = rows::query(
+            "SELECT job_type, spec_bytes, started_at FROM jobs WHERE state = 'processing' AND started_at IS NOT NULL"
+                .to_owned(),
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut running = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let job_type: String = row.try_get("job_type")?;
+            let Some(job_type) = JobType::from_name(&job_type) else {
+                continue;
+            };
+            let bytes: i64 = row.try_get("spec_bytes")?;
+            running.push((
+                job_type,
+                u64::try_from(bytes).unwrap_or(0),
+                row.try_get("started_at")?,
+            ));
+        }
+        Ok(running)
+    }
+
     /// Jobs dispatched before `job` while it is queued: every queued job of a higher priority,
     /// the earlier ones of its own team, and, from each other team at its priority, as many
     /// as its own rank (dispatch rotates between teams).
