@@ -17,7 +17,7 @@ use tokio_stream::Stream;
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status};
 
-/// Events buffered per WatchJob stream on their way to the client.
+/// Events buffered per WatchJobs stream on their way to the client.
 const WATCH_BUFFER: usize = 64;
 
 /// The tracker's handlers.
@@ -317,29 +317,24 @@ impl TrackerService for TrackerApi {
         request: Request<WatchJobRequest>,
     ) -> Result<Response<Self::WatchJobStream>, Status> {
         let request = request.into_inner();
+        let id = JobId::parse_field(&request.job_id).map_err(ApiError::from)?;
         // Subscribe before the job is read, so no live event can slip between the two.
-        let live = self.fanout.subscribe();
+        let live = self.fanout.subscribe_job(&id.to_string());
         let job = self.job(&request.job_id).await?;
         self.check_cursor(&job, request.after_seq).await?;
         if job.state.is_terminal() && request.after_seq == job.last_seq {
             // The client saw the terminal event before it reconnected: nothing more will come.
             return Ok(Response::new(Box::pin(tokio_stream::empty())));
         }
-        let (out, stream) = tokio::sync::mpsc::channel(WATCH_BUFFER);
         let open = metrics().stream_opened("WatchJob");
-        let watch = watch_job(
+        Ok(Response::new(Box::pin(watch_job(
             self.store.clone(),
             self.eta.clone(),
             live,
             job.id,
             request.after_seq,
-            out,
-        );
-        tokio::spawn(async move {
-            let _open = open;
-            watch.await;
-        });
-        Ok(Response::new(Box::pin(ReceiverStream::new(stream))))
+            open,
+        ))))
     }
 
     type WatchJobsStream = EventStream<WatchJobsResponse>;

@@ -10,7 +10,6 @@ use specdoc_store::Store;
 use std::convert::Infallible;
 use std::time::Duration;
 use tokio::net::TcpListener;
-use tokio_stream::wrappers::TcpListenerStream;
 use tokio_util::sync::CancellationToken;
 use tonic::server::NamedService;
 use tonic::service::RoutesBuilder;
@@ -161,10 +160,18 @@ impl GrpcHost {
             .http2_keepalive_timeout(Some(Duration::from_secs(10)))
             .layer(tower_layer::layer_fn(crate::grpc_telemetry::layer))
             .add_routes(routes.routes())
-            .serve_with_incoming_shutdown(TcpListenerStream::new(listener), stop.cancelled_owned())
+            .serve_with_incoming_shutdown(incoming(listener), stop.cancelled_owned())
             .await?;
         Ok(())
     }
+}
+
+/// The connections `listener` accepts, with Nagle's algorithm off. (Tonic sets TCP_NODELAY
+/// only on listeners it binds itself.) With it on, a small message written while the previous
+/// one is unacknowledged waits for the peer's delayed ACK, some 40 ms: a stream's second event
+/// in quick succession, or a response after a request, arrived that much late.
+fn incoming(listener: TcpListener) -> tonic::transport::server::TcpIncoming {
+    tonic::transport::server::TcpIncoming::from(listener).with_nodelay(Some(true))
 }
 
 /// Why a host stopped serving.
