@@ -76,6 +76,10 @@ beat:
 bench-queue:
     benches/queue/run.sh
 
+# WatchJob fan-out: 100, 1,000 and 10,000 streams on one tracker while jobs run (latency, memory per watcher, Redis connections).
+bench-watch:
+    benches/watch/run.sh
+
 # GetStats at scale: 100,000 jobs through the real lifecycle on Postgres, then the read time (target ≤ 50 ms).
 bench-stats:
     #!/usr/bin/env bash
