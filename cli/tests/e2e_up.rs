@@ -273,7 +273,9 @@ fn health_against_nothing_reports_each_component_down_and_exits_1() {
 #[test]
 fn up_with_an_llm_has_it_write_the_missing_prose() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
-    let llm = runtime.block_on(common::llm::FakeLlm::start(common::llm::Behaviour::Write));
+    let llm = runtime.block_on(specdoc_testkit::llm::FakeLlm::start(
+        specdoc_testkit::llm::Behaviour::Write,
+    ));
     let data = TempDir::new();
     let spec = data.path().join("bare.yaml");
     std::fs::write(

@@ -6,7 +6,6 @@
 
 mod common;
 
-use common::llm::{Behaviour, FakeLlm};
 use common::{Deployment, events_until_end, first_event, job, submit, submit_request};
 use specdoc_proto::job::v1 as job_pb;
 use specdoc_proto::scheduler::v1::CancelJobRequest;
@@ -14,6 +13,7 @@ use specdoc_proto::scheduler::v1::scheduler_service_client::SchedulerServiceClie
 use specdoc_proto::tracker::v1::GetJobResultRequest;
 use specdoc_proto::tracker::v1::tracker_service_client::TrackerServiceClient;
 use specdoc_testkit::ChildGuard;
+use specdoc_testkit::llm::{Behaviour, FakeLlm};
 use std::time::{Duration, Instant};
 use tonic::transport::Channel;
 

@@ -6,7 +6,6 @@
 
 mod common;
 
-use common::llm::{Behaviour, FakeLlm};
 use common::{Deployment, events_until_end, job, submit_request};
 use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{
     TraceService, TraceServiceServer,
@@ -18,6 +17,7 @@ use opentelemetry_proto::tonic::common::v1::any_value::Value;
 use specdoc_proto::job::v1 as job_pb;
 use specdoc_proto::scheduler::v1::scheduler_service_client::SchedulerServiceClient;
 use specdoc_proto::tracker::v1::tracker_service_client::TrackerServiceClient;
+use specdoc_testkit::llm::{Behaviour, FakeLlm};
 use specdoc_testkit::{TempDir, binary, example, free_port};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};

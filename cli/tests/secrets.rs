@@ -7,7 +7,7 @@
 mod common;
 
 use common::Deployment;
-use common::llm::{Behaviour, FakeLlm};
+use specdoc_testkit::llm::{Behaviour, FakeLlm};
 use specdoc_testkit::{TempDir, binary, free_port};
 use std::fs::File;
 use std::path::Path;

@@ -6,7 +6,6 @@
 
 mod common;
 
-use common::llm::{Behaviour, FakeLlm};
 use common::{Deployment, events_until_end, submit, submit_request};
 use specdoc_core::{JobId, now_millis};
 use specdoc_proto::job::v1 as job_pb;
@@ -15,6 +14,7 @@ use specdoc_proto::scheduler::v1::scheduler_service_client::SchedulerServiceClie
 use specdoc_proto::tracker::v1::WatchJobRequest;
 use specdoc_proto::tracker::v1::tracker_service_client::TrackerServiceClient;
 use specdoc_testkit::ChildGuard;
+use specdoc_testkit::llm::{Behaviour, FakeLlm};
 use std::time::Duration;
 use tokio_stream::StreamExt;
 use tonic::transport::Channel;

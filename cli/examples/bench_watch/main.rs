@@ -1,6 +1,6 @@
 //! WatchJob fan-out benchmark driver; `benches/watch/run.sh` starts the services and runs it.
 //!
-//! `bench_watch llm` serves a model that answers after a fixed delay (see [`llm`]); the worker
+//! `bench_watch llm` serves a model that answers after a fixed delay (`specdoc_testkit::llm`); the worker
 //! points `GENAI_BASE_URL` at it, so a job lasts about that delay and the worker's slots set a
 //! steady pace of jobs that does not depend on the watcher count.
 //!
@@ -22,7 +22,6 @@
 //! Every stream also checks what a user relies on: seqs 1, 2, 3, … with no gap and no
 //! duplicate, ending with the terminal event. A broken stream fails the run.
 
-mod llm;
 mod procfs;
 
 use clap::Parser;
@@ -32,6 +31,7 @@ use specdoc_proto::scheduler::v1::scheduler_service_client::SchedulerServiceClie
 use specdoc_proto::scheduler::v1::{CancelJobRequest, SubmitJobRequest};
 use specdoc_proto::tracker::v1::WatchJobRequest;
 use specdoc_proto::tracker::v1::tracker_service_client::TrackerServiceClient;
+use specdoc_testkit::llm::{Behaviour, FakeLlm};
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -137,7 +137,8 @@ impl Figures {
 async fn main() -> anyhow::Result<()> {
     let args = match Command::parse() {
         Command::Llm { listen, delay_ms } => {
-            return llm::serve(listen, Duration::from_millis(delay_ms)).await;
+            let slow = Behaviour::Slow(Duration::from_millis(delay_ms));
+            return Ok(FakeLlm::serve(listen, slow).await?);
         }
         Command::Run(args) => args,
     };

@@ -1,8 +1,6 @@
 //! Helpers shared by the tests that run the service binaries as processes.
 #![allow(dead_code, clippy::unwrap_used)]
 
-pub mod llm;
-
 use specdoc_proto::job::v1 as job_pb;
 use specdoc_proto::scheduler::v1::SubmitJobRequest;
 use specdoc_proto::scheduler::v1::scheduler_service_client::SchedulerServiceClient;

@@ -6,10 +6,12 @@
 //! `postgres://postgres@127.0.0.1:5432/postgres`), or a fresh SQLite file.
 //!
 //! [`hostile`] generates hostile specs and [`page`] reads rendered HTML the way a browser
-//! would, for the injection and hostile-input tests.
+//! would, for the injection and hostile-input tests. [`llm`] is a real chat-completions server
+//! standing in for the model.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test support: failing loudly is the point
 
 pub mod hostile;
+pub mod llm;
 pub mod page;
 
 use std::path::PathBuf;

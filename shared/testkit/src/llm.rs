@@ -1,5 +1,5 @@
-//! A real chat-completions server for the process tests, on 127.0.0.1:0. It answers the way
-//! the test sets (write, write slowly, fail, hang) and counts the requests it received.
+//! A real chat-completions server for the process tests and the WatchJob benchmark. It answers
+//! the way the caller sets (write, write slowly, fail, hang) and counts the requests it received.
 
 use axum::Router;
 use axum::body::Bytes;
@@ -33,21 +33,32 @@ pub struct FakeLlm {
 }
 
 impl FakeLlm {
+    /// Serves on a free port of 127.0.0.1, in the background.
     pub async fn start(behaviour: Behaviour) -> Self {
-        let hits = Arc::new(AtomicUsize::new(0));
-        let app = Router::new()
-            .route("/v1/chat/completions", post(answer))
-            .with_state((behaviour, hits.clone()));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}/v1", listener.local_addr().unwrap());
+        let hits = Arc::new(AtomicUsize::new(0));
+        let app = router(behaviour, hits.clone());
         tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
         Self { url, hits }
+    }
+
+    /// Serves on `listen` until the process ends (a model for other processes to call).
+    pub async fn serve(listen: std::net::SocketAddr, behaviour: Behaviour) -> std::io::Result<()> {
+        let listener = tokio::net::TcpListener::bind(listen).await?;
+        axum::serve(listener, router(behaviour, Arc::default())).await
     }
 
     /// Requests received so far.
     pub fn hits(&self) -> usize {
         self.hits.load(Ordering::SeqCst)
     }
+}
+
+fn router(behaviour: Behaviour, hits: Arc<AtomicUsize>) -> Router {
+    Router::new()
+        .route("/v1/chat/completions", post(answer))
+        .with_state((behaviour, hits))
 }
 
 async fn answer(
@@ -63,11 +74,14 @@ async fn answer(
         Behaviour::Slow(pause) => tokio::time::sleep(pause).await,
         Behaviour::Write => {}
     }
-    let request: Value = serde_json::from_slice(&body).unwrap();
-    // The writer lists the ids it wants in a `Keys: [...]` line of the user message.
-    let user = request["messages"][1]["content"].as_str().unwrap_or("");
-    let keys: Vec<String> = user
-        .lines()
+    let request: Value = serde_json::from_slice(&body).unwrap_or_default();
+    // The writer lists the ids it wants on a `Keys: [...]` line of its message.
+    let keys: Vec<String> = request["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|message| message["content"].as_str())
+        .flat_map(str::lines)
         .find_map(|line| line.strip_prefix("Keys: "))
         .and_then(|keys| serde_json::from_str(keys).ok())
         .unwrap_or_default();
