@@ -22,7 +22,7 @@ demo: build
     #!/usr/bin/env bash
     set -euo pipefail
     scripts/ensure.sh redis-server
-    specdoc=./target/debug/specdoc
+    specdoc="${CARGO_TARGET_DIR:-target}/debug/specdoc"
     RUST_LOG="${RUST_LOG:-warn}" $specdoc up --data-dir .specdoc & up=$!
     trap 'kill $up 2>/dev/null; wait $up 2>/dev/null || true' EXIT
     for _ in $(seq 100); do $specdoc queue >/dev/null 2>&1 && break; sleep 0.2; done
