@@ -34,6 +34,7 @@ both_backends!(
     a_stale_lease_changes_nothing,
     cancel_queued_running_and_finished,
     list_is_newest_first_with_cursor_pages,
+    list_filters_by_service_state_type_and_time,
     queue_figures_and_reconcile_candidates,
     retention_deletes_only_old_finished_jobs,
     generation_mode_is_recorded,
@@ -659,4 +660,95 @@ async fn stats_rollups_match_a_generated_history(store: Store) {
     let everyone = store.stats(None, 7, now).await.unwrap();
     let total = |s: &specdoc_store::Stats| s.by_state_and_type.iter().map(|c| c.2).sum::<u64>();
     assert_eq!(total(&everyone), expected.len() as u64);
+}
+
+async fn list_filters_by_service_state_type_and_time(store: Store) {
+    // Six jobs of one team: two services, both types, one cancelled, created a few ms apart.
+    let mut jobs = Vec::new();
+    for (service, job_type, cancel) in [
+        ("petstore", JobType::Documentation, false),
+        ("billing", JobType::Documentation, false),
+        ("petstore", JobType::QualityScore, true),
+        ("billing", JobType::QualityScore, false),
+        ("petstore", JobType::Documentation, true),
+        ("billing", JobType::Documentation, false),
+    ] {
+        let mut new = new_job("alpha", None);
+        new.service = ServiceName::parse_field(service).unwrap();
+        new.job_type = job_type;
+        let inserted = store.insert_job(&new).await.unwrap();
+        if cancel {
+            store.cancel(new.id, "").await.unwrap();
+        }
+        jobs.push((new.id, service, job_type, cancel, inserted.job.created_at));
+        tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+    }
+    let list = |filter: JobFilter| {
+        let store = store.clone();
+        async move {
+            let ids: Vec<JobId> = store
+                .list_jobs(&filter, 100, None)
+                .await
+                .unwrap()
+                .jobs
+                .iter()
+                .map(|j| j.id)
+                .collect();
+            ids
+        }
+    };
+    let expect = |keep: &dyn Fn(&(JobId, &str, JobType, bool, i64)) -> bool| {
+        let mut ids: Vec<JobId> = jobs.iter().filter(|j| keep(j)).map(|j| j.0).collect();
+        ids.reverse();
+        ids
+    };
+    let team = Some(TeamId::parse_field("alpha").unwrap());
+    let base = JobFilter {
+        team: team.clone(),
+        ..Default::default()
+    };
+    assert_eq!(
+        list(JobFilter {
+            service: Some("billing".into()),
+            ..base.clone()
+        })
+        .await,
+        expect(&|j| j.1 == "billing")
+    );
+    assert_eq!(
+        list(JobFilter {
+            states: vec![JobState::Cancelled],
+            ..base.clone()
+        })
+        .await,
+        expect(&|j| j.3)
+    );
+    assert_eq!(
+        list(JobFilter {
+            job_type: Some(JobType::QualityScore),
+            ..base.clone()
+        })
+        .await,
+        expect(&|j| j.2 == JobType::QualityScore)
+    );
+    let (from, to) = (jobs[1].4, jobs[4].4);
+    assert_eq!(
+        list(JobFilter {
+            created_after: Some(from),
+            created_before: Some(to),
+            ..base.clone()
+        })
+        .await,
+        expect(&|j| j.4 >= from && j.4 < to)
+    );
+    assert_eq!(
+        list(JobFilter {
+            service: Some("petstore".into()),
+            states: vec![JobState::Queued],
+            job_type: Some(JobType::Documentation),
+            ..base.clone()
+        })
+        .await,
+        vec![jobs[0].0]
+    );
 }
