@@ -662,9 +662,12 @@ async fn stats_rollups_match_a_generated_history(store: Store) {
     assert_eq!(total(&everyone), expected.len() as u64);
 }
 
+/// A listed job as the filter test sees it: id, service, type, cancelled, created at.
+type Listed = (JobId, &'static str, JobType, bool, i64);
+
 async fn list_filters_by_service_state_type_and_time(store: Store) {
     // Six jobs of one team: two services, both types, one cancelled, created a few ms apart.
-    let mut jobs = Vec::new();
+    let mut jobs: Vec<Listed> = Vec::new();
     for (service, job_type, cancel) in [
         ("petstore", JobType::Documentation, false),
         ("billing", JobType::Documentation, false),
@@ -697,7 +700,7 @@ async fn list_filters_by_service_state_type_and_time(store: Store) {
             ids
         }
     };
-    let expect = |keep: &dyn Fn(&(JobId, &str, JobType, bool, i64)) -> bool| {
+    let expect = |keep: &dyn Fn(&Listed) -> bool| {
         let mut ids: Vec<JobId> = jobs.iter().filter(|j| keep(j)).map(|j| j.0).collect();
         ids.reverse();
         ids
