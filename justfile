@@ -8,6 +8,7 @@ import "just/docs.just"
 import "just/score.just"
 import "just/deploy.just"
 import "just/clients.just"
+import "just/bench.just"
 
 # List the recipes.
 default:
@@ -71,18 +72,3 @@ chaos:
 # Run the scheduler's periodic tasks only (reaper, re-dispatch, retention), like Celery beat. Needs DATABASE_URL.
 beat:
     cargo run -p specdoc-scheduler -- --mode beat --listen 127.0.0.1:50061 --http-listen 127.0.0.1:8091
-
-# Queue throughput: specdoc vs BullMQ vs Celery on the same Redis (prints `name: N jobs/s` lines).
-bench-queue:
-    benches/queue/run.sh
-
-# WatchJob fan-out: 100, 1,000 and 10,000 streams on one tracker while jobs run (latency, memory per watcher, Redis connections).
-bench-watch:
-    benches/watch/run.sh
-
-# GetStats at scale: 100,000 jobs through the real lifecycle on Postgres, then the read time (target ≤ 50 ms).
-bench-stats:
-    #!/usr/bin/env bash
-    set -euo pipefail
-    eval "$(scripts/ensure.sh postgres)"
-    cargo test --release -p specdoc-store --test stats_at_scale -- --ignored --nocapture

@@ -1,17 +1,28 @@
 #!/usr/bin/env bash
 # `just bench-queue`: no-op-sized jobs through specdoc (scheduler → Redis → worker → Postgres,
-# with events; QUALITY_SCORE on a tiny spec; one worker process), BullMQ and Celery, on the same
-# Redis in the same run. Prints one `name: N jobs/s` line per system.
+# with events; QUALITY_SCORE on a tiny spec), BullMQ and Celery, on the same Redis in the same
+# run. specdoc runs one round per worker layout; every line is `name: N jobs/s` (specdoc's carry
+# the layout: `specdoc workers=2 slots=32: N jobs/s`), plus specdoc's submit latency per round.
+#   BENCH_JOBS         jobs per specdoc round and for BullMQ (default 5000)
+#   BENCH_CELERY_JOBS  jobs for Celery (default 2000)
+#   BENCH_ROUNDS       specdoc layouts, WORKERSxSLOTS: that many worker processes, each with
+#                      MAX_CONCURRENT_JOBS=SLOTS (default "1x32"; the suite runs "1x8 1x32 2x32 4x32")
+#   BENCH_PEERS=0      skip BullMQ and Celery
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 jobs="${BENCH_JOBS:-5000}"
 celery_jobs="${BENCH_CELERY_JOBS:-2000}"
+rounds="${BENCH_ROUNDS:-1x32}"
+peers="${BENCH_PEERS:-1}"
+target="${CARGO_TARGET_DIR:-$root/target}"
 eval "$(scripts/ensure.sh redis postgres)"
 cache="$root/target/bench-cache"
 mkdir -p "$cache/node"
-[ -d "$cache/node/node_modules/bullmq" ] || npm install --silent --no-audit --no-fund --prefix "$cache/node" bullmq@5 >&2
-[ -x "$cache/venv/bin/celery" ] && "$cache/venv/bin/python" -c "import packaging" 2>/dev/null || { python3 -m venv "$cache/venv" && "$cache/venv/bin/pip" install -q celery redis packaging >&2; }
+if [ "$peers" = 1 ]; then
+  [ -d "$cache/node/node_modules/bullmq" ] || npm install --silent --no-audit --no-fund --prefix "$cache/node" bullmq@5 >&2
+  [ -x "$cache/venv/bin/celery" ] && "$cache/venv/bin/python" -c "import packaging" 2>/dev/null || { python3 -m venv "$cache/venv" && "$cache/venv/bin/pip" install -q celery redis packaging >&2; }
+fi
 cargo build -q --release -p specdoc-scheduler -p specdoc-worker --bins
 cargo build -q --release -p specdoc-cli --example bench_queue
 
@@ -20,17 +31,44 @@ db="specdoc_bench_$$"
 psql "$admin" -qc "CREATE DATABASE $db" >/dev/null
 database_url="${admin%/*}/$db"
 redis_url="redis://127.0.0.1:6379"
-port=$((20000 + RANDOM % 20000))
+# A base port with nothing listening on the 20 ports above it (other runs share this machine).
+in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for _ in $(seq 50); do
+  port=$((20000 + RANDOM % 20000)) taken=0
+  for i in $(seq 0 19); do in_use $((port + i)) && { taken=1; break; }; done
+  [ "$taken" = 1 ] || break
+done
 pids=()
-cleanup() { kill "${pids[@]}" 2>/dev/null || true; wait 2>/dev/null || true; psql "$admin" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true; }
+workers=()
+stop_workers() { [ ${#workers[@]} -eq 0 ] || { kill "${workers[@]}" 2>/dev/null || true; wait "${workers[@]}" 2>/dev/null || true; }; workers=(); }
+cleanup() {
+  stop_workers
+  [ ${#pids[@]} -eq 0 ] || kill "${pids[@]}" 2>/dev/null || true
+  wait 2>/dev/null || true
+  psql "$admin" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+  if command -v redis-cli >/dev/null; then
+    redis-cli --scan --pattern "specdoc-bench-$$*" | xargs -r redis-cli del >/dev/null || true
+  fi
+}
 trap cleanup EXIT
+wait_port() { for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.1; done; echo "nothing listens on $1" >&2; exit 1; }
 export DATABASE_URL="$database_url" REDIS_URL="$redis_url" REDIS_PREFIX="specdoc-bench-$$" RUST_LOG=warn
-LISTEN="127.0.0.1:$port" HTTP_LISTEN="127.0.0.1:$((port + 1))" target/release/specdoc-scheduler & pids+=($!)
-LISTEN="127.0.0.1:$((port + 2))" HTTP_LISTEN="127.0.0.1:$((port + 3))" MAX_CONCURRENT_JOBS=32 target/release/specdoc-worker & pids+=($!)
-for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+LISTEN="127.0.0.1:$port" HTTP_LISTEN="127.0.0.1:$((port + 1))" "$target/release/specdoc-scheduler" & pids+=($!)
+wait_port "$port"
 
-echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; redis $(redis-server --version | awk '{print $3}'); $jobs jobs (celery: $celery_jobs)"
-target/release/examples/bench_queue "http://127.0.0.1:$port" "$database_url" "$jobs" 64
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; redis $(redis-server --version | awk '{print $3}'); $jobs jobs per round (celery: $celery_jobs)"
+for round in $rounds; do
+  n="${round%x*}" slots="${round#*x}"
+  for i in $(seq "$n"); do
+    p=$((port + 10 + 2 * i))
+    LISTEN="127.0.0.1:$p" HTTP_LISTEN="127.0.0.1:$((p + 1))" MAX_CONCURRENT_JOBS="$slots" "$target/release/specdoc-worker" & workers+=($!)
+    wait_port "$p"
+  done
+  "$target/release/examples/bench_queue" "http://127.0.0.1:$port" "$database_url" "$jobs" 64 |
+    sed "s/^specdoc/specdoc workers=$n slots=$slots/"
+  stop_workers
+done
+[ "$peers" = 1 ] || exit 0
 
 cp benches/queue/bullmq.mjs "$cache/node/"
 node "$cache/node/bullmq.mjs" "$redis_url" "$jobs"

@@ -44,7 +44,13 @@ cleanup() {
 }
 trap cleanup EXIT
 export DATABASE_URL="${admin%/*}/$db" REDIS_URL="redis://127.0.0.1:6379" REDIS_PREFIX="specdoc-bench-watch-$$" RUST_LOG=warn
-port=$((20000 + RANDOM % 20000))
+# A base port with nothing listening on the 7 ports above it (other runs share this machine).
+in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for _ in $(seq 50); do
+  port=$((20000 + RANDOM % 20000)) taken=0
+  for i in $(seq 0 6); do in_use $((port + i)) && { taken=1; break; }; done
+  [ "$taken" = 1 ] || break
+done
 wait_port() { for _ in $(seq 200); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return; sleep 0.1; done; echo "nothing listens on $1" >&2; exit 1; }
 bench="$target/release/examples/bench_watch"
 "$bench" llm --listen "127.0.0.1:$((port + 6))" --delay-ms "$delay" & pids+=($!)
