@@ -149,7 +149,6 @@ impl Store {
         let Some((job, recorded)) = change(&mut tx, update, now, &event).await? else {
             return Ok(None);
         };
-        rollups::record_finished(&mut tx, &job, &results.failing_rules).await?;
         for (format, content) in &results.documents {
             sqlx::query("INSERT INTO job_documents (job_id, format, content) VALUES ($1, $2, $3)")
                 .bind(id.to_string())
@@ -165,6 +164,7 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
         }
+        rollups::record_finished(&mut tx, &job, &results.failing_rules).await?;
         tx.commit().await?;
         Ok(Some(recorded))
     }

@@ -19,6 +19,14 @@ const BUCKETS_PER_DOUBLING: f64 = 4.0;
 /// Rules listed in `top_failing_rules`.
 const TOP_RULES: i64 = 10;
 
+/// The shard of a finished job's rollup rows: its id's last hex digit, random in a v7 UUID.
+fn shard_of(job: &Job) -> i64 {
+    let id = job.id.to_string();
+    id.get(id.len() - 1..)
+        .and_then(|digit| i64::from_str_radix(digit, 16).ok())
+        .unwrap_or(0)
+}
+
 /// The UTC day of a time, in days since the Unix epoch.
 pub fn day_of(millis: UnixMillis) -> i64 {
     millis.div_euclid(DAY_MILLIS)
@@ -106,7 +114,8 @@ pub struct Stats {
     pub top_failing_rules: Vec<(String, u64)>,
 }
 
-/// Adds a job that just finished to the rollups, inside the transaction that finished it.
+/// Adds a job that just finished to the rollups, inside the transaction that finished it, as
+/// its last statements: a row's lock is then held only until the commit.
 pub(crate) async fn record_finished(
     tx: &mut Transaction<'_, Any>,
     job: &Job,
@@ -118,10 +127,11 @@ pub(crate) async fn record_finished(
     let day = day_of(finished_at);
     let team = job.team.as_str();
     let job_type = job.job_type.as_str();
+    let shard = shard_of(job);
     rows::query(
-        "INSERT INTO stats_daily (day, team_id, service_name, job_type, state, jobs, degraded, scored, score_sum) \
-         VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8) \
-         ON CONFLICT (day, team_id, service_name, job_type, state) DO UPDATE SET \
+        "INSERT INTO stats_daily (day, team_id, service_name, job_type, state, jobs, degraded, scored, score_sum, shard) \
+         VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $9) \
+         ON CONFLICT (team_id, day, service_name, job_type, state, shard) DO UPDATE SET \
            jobs = stats_daily.jobs + 1, degraded = stats_daily.degraded + excluded.degraded, \
            scored = stats_daily.scored + excluded.scored, score_sum = stats_daily.score_sum + excluded.score_sum"
             .to_owned(),
@@ -134,6 +144,7 @@ pub(crate) async fn record_finished(
     .bind(i64::from(job.degraded))
     .bind(i64::from(job.quality_score.is_some()))
     .bind(job.quality_score.map_or(0, i64::from))
+    .bind(shard)
     .execute(&mut **tx)
     .await?;
     if let Some(started_at) = job.started_at {
@@ -143,9 +154,9 @@ pub(crate) async fn record_finished(
         }
         for (metric, millis) in samples {
             rows::query(
-                "INSERT INTO stats_durations (day, team_id, job_type, metric, bucket, jobs) \
-                 VALUES ($1, $2, $3, $4, $5, 1) \
-                 ON CONFLICT (day, team_id, job_type, metric, bucket) DO UPDATE SET jobs = stats_durations.jobs + 1"
+                "INSERT INTO stats_durations (day, team_id, job_type, metric, bucket, jobs, shard) \
+                 VALUES ($1, $2, $3, $4, $5, 1, $6) \
+                 ON CONFLICT (team_id, day, job_type, metric, bucket, shard) DO UPDATE SET jobs = stats_durations.jobs + 1"
                     .to_owned(),
             )
             .bind(day)
@@ -153,19 +164,21 @@ pub(crate) async fn record_finished(
             .bind(job_type)
             .bind(metric)
             .bind(bucket_of(millis))
+            .bind(shard)
             .execute(&mut **tx)
             .await?;
         }
     }
     for rule in failing_rules {
         rows::query(
-            "INSERT INTO stats_rule_failures (day, team_id, rule_id, jobs) VALUES ($1, $2, $3, 1) \
-             ON CONFLICT (day, team_id, rule_id) DO UPDATE SET jobs = stats_rule_failures.jobs + 1"
+            "INSERT INTO stats_rule_failures (day, team_id, rule_id, jobs, shard) VALUES ($1, $2, $3, 1, $4) \
+             ON CONFLICT (team_id, day, rule_id, shard) DO UPDATE SET jobs = stats_rule_failures.jobs + 1"
                 .to_owned(),
         )
         .bind(day)
         .bind(team)
         .bind(rule.as_str())
+        .bind(shard)
         .execute(&mut **tx)
         .await?;
     }

@@ -1,7 +1,9 @@
 -- Daily rollups behind GetStats, kept up to date in the transaction that finishes each job, so
 -- statistics cost the same for 100 jobs or 1,000,000. `day` is the UTC day of finished_at, in
 -- days since the Unix epoch. Keys lead with the team, whose window is what GetStats reads.
--- Retention does not prune them: they are small and keep trends.
+-- Each key is split over 16 `shard`s (the job id's last hex digit), so jobs finishing at once do
+-- not all queue for one row's lock; reads sum the shards. Retention does not prune rollups:
+-- they are small and keep trends.
 
 -- Finished jobs per day, team, service, type and terminal state.
 CREATE TABLE stats_daily (
@@ -14,7 +16,8 @@ CREATE TABLE stats_daily (
     degraded     BIGINT NOT NULL,
     scored       BIGINT NOT NULL,
     score_sum    BIGINT NOT NULL,
-    PRIMARY KEY (team_id, day, service_name, job_type, state)
+    shard        BIGINT NOT NULL,
+    PRIMARY KEY (team_id, day, service_name, job_type, state, shard)
 );
 
 -- Histograms of run time and queue wait: `bucket` b counts durations in
@@ -26,7 +29,8 @@ CREATE TABLE stats_durations (
     metric   TEXT NOT NULL,
     bucket   BIGINT NOT NULL,
     jobs     BIGINT NOT NULL,
-    PRIMARY KEY (team_id, day, job_type, metric, bucket)
+    shard    BIGINT NOT NULL,
+    PRIMARY KEY (team_id, day, job_type, metric, bucket, shard)
 );
 
 -- Jobs per day and team in which a quality rule had at least one finding.
@@ -35,14 +39,15 @@ CREATE TABLE stats_rule_failures (
     team_id TEXT NOT NULL,
     rule_id TEXT NOT NULL,
     jobs    BIGINT NOT NULL,
-    PRIMARY KEY (team_id, day, rule_id)
+    shard   BIGINT NOT NULL,
+    PRIMARY KEY (team_id, day, rule_id, shard)
 );
 
 -- Counts and scores of the jobs that finished before this migration (their durations and rule
 -- failures start with the next finished job).
-INSERT INTO stats_daily (day, team_id, service_name, job_type, state, jobs, degraded, scored, score_sum)
+INSERT INTO stats_daily (day, team_id, service_name, job_type, state, jobs, degraded, scored, score_sum, shard)
 SELECT finished_at / 86400000, team_id, service_name, job_type, state, COUNT(*),
-       SUM(degraded), COUNT(quality_score), COALESCE(SUM(quality_score), 0)
+       SUM(degraded), COUNT(quality_score), COALESCE(SUM(quality_score), 0), 0
 FROM jobs WHERE finished_at IS NOT NULL
 GROUP BY finished_at / 86400000, team_id, service_name, job_type, state;
 
