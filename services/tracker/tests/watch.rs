@@ -4,8 +4,8 @@
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use specdoc_core::{
-    Generation, Job, JobEvent, JobId, JobType, LeaseToken, NewEvent, NewJob, OutputFormat,
-    Priority, ServiceName, SpecFormat, Step, StepStatus, TeamId,
+    Job, JobEvent, JobId, JobType, LeaseToken, NewEvent, NewJob, OutputFormat, ServiceName, Step,
+    StepStatus,
 };
 use specdoc_proto::tracker::v1::WatchJobRequest;
 use specdoc_proto::tracker::v1::tracker_service_client::TrackerServiceClient;
@@ -95,19 +95,10 @@ impl Tracker {
     /// A running job: accepted (seq 1), then started (seq 2).
     async fn running_job(&self) -> (Job, LeaseToken) {
         let new = NewJob {
-            id: JobId::new(),
-            team: TeamId::parse_field("payments").unwrap(),
             service: ServiceName::parse_field("ledger").unwrap(),
             job_type: JobType::QualityScore,
-            spec_format: SpecFormat::Openapi30,
             output_formats: vec![OutputFormat::Markdown],
-            priority: Priority::Normal,
-            idempotency_key: None,
-            spec_version: None,
-            max_attempts: 3,
-            generation: Generation::FillMissing,
-            spec: b"openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths: {}\n".to_vec(),
-            traceparent: None,
+            ..specdoc_testkit::new_job("payments")
         };
         self.store.insert_job(&new).await.unwrap();
         let lease = LeaseToken::new();

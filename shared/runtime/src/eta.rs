@@ -5,7 +5,7 @@
 //! watchers of busy jobs cost a few queries a second, not one per event per watcher.
 
 use specdoc_core::eta::{EtaInputs, EtaProgress, remaining};
-use specdoc_core::{Job, JobId, JobState, JobType, now_millis, timestamp};
+use specdoc_core::{Job, JobId, JobState, JobType, UnixMillis, now_millis, timestamp};
 use specdoc_proto::job::v1 as pb;
 use specdoc_queue::Queue;
 use specdoc_store::Store;
@@ -35,7 +35,13 @@ struct Cache {
     /// (type, log2 of spec size) → median run time.
     runs: HashMap<(JobType, u32), (Instant, Duration)>,
     slots: Option<(Instant, u32)>,
+    /// The running jobs' (type, spec size, start), read at most once a second: every queued
+    /// job's estimate (each SubmitJob's, too) needs them.
+    running: Option<(Instant, RunningJobs)>,
 }
+
+/// Each running job's type, spec size and start time.
+type RunningJobs = Vec<(JobType, u64, UnixMillis)>;
 
 impl std::fmt::Debug for EtaEstimator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -112,9 +118,25 @@ impl EtaEstimator {
 
     /// What is left of each running job: its typical run minus the time it has run.
     async fn running_left(&self) -> Result<Vec<Duration>, specdoc_store::Error> {
+        let cached = self
+            .cache
+            .lock()
+            .ok()
+            .and_then(|c| c.running.clone())
+            .filter(|(at, _)| at.elapsed() < Duration::from_secs(1));
+        let running = match cached {
+            Some((_, running)) => running,
+            None => {
+                let running = self.store.running_jobs().await?;
+                if let Ok(mut cache) = self.cache.lock() {
+                    cache.running = Some((Instant::now(), running.clone()));
+                }
+                running
+            }
+        };
         let now = now_millis();
         let mut left = Vec::new();
-        for (job_type, spec_bytes, started_at) in self.store.running_jobs().await? {
+        for (job_type, spec_bytes, started_at) in running {
             let elapsed = Duration::from_millis(u64::try_from(now - started_at).unwrap_or(0));
             left.push(
                 self.typical_run(job_type, spec_bytes)

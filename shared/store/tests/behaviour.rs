@@ -3,7 +3,7 @@
 
 use specdoc_core::{
     Generation, JobId, JobState, JobType, LeaseToken, NewEvent, NewJob, OutputFormat, Priority,
-    ServiceName, SpecFormat, Step, StepStatus, TeamId,
+    ServiceName, Step, StepStatus, TeamId,
 };
 use specdoc_store::{CancelOutcome, JobFilter, Results, Store};
 use specdoc_testkit::TempDir;
@@ -45,19 +45,9 @@ both_backends!(
 
 fn new_job(team: &str, key: Option<&str>) -> NewJob {
     NewJob {
-        id: JobId::new(),
-        team: TeamId::parse_field(team).unwrap(),
-        service: ServiceName::parse_field("petstore").unwrap(),
-        job_type: JobType::Documentation,
-        spec_format: SpecFormat::Openapi30,
-        output_formats: vec![OutputFormat::Markdown, OutputFormat::Html],
-        priority: Priority::Normal,
         idempotency_key: key.map(str::to_owned),
         spec_version: Some("v1".into()),
-        max_attempts: 3,
-        generation: Generation::FillMissing,
-        spec: b"openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths: {}\n".to_vec(),
-        traceparent: None,
+        ..specdoc_testkit::new_job(team)
     }
 }
 

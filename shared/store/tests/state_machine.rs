@@ -5,8 +5,7 @@
 
 use proptest::prelude::*;
 use specdoc_core::{
-    Generation, JobId, JobState, JobType, LeaseToken, NewEvent, NewJob, OutputFormat, Priority,
-    ServiceName, SpecFormat, Step, StepStatus, TeamId,
+    JobState, JobType, LeaseToken, NewEvent, NewJob, OutputFormat, Step, StepStatus,
 };
 use specdoc_store::{Results, Store};
 
@@ -40,19 +39,9 @@ fn op() -> impl Strategy<Value = Op> {
 
 fn new_job() -> NewJob {
     NewJob {
-        id: JobId::new(),
-        team: TeamId::parse_field("t").unwrap(),
-        service: ServiceName::parse_field("s").unwrap(),
         job_type: JobType::QualityScore,
-        spec_format: SpecFormat::Openapi30,
         output_formats: vec![OutputFormat::Markdown],
-        priority: Priority::Normal,
-        idempotency_key: None,
-        spec_version: None,
-        max_attempts: 3,
-        generation: Generation::FillMissing,
-        spec: b"{}".to_vec(),
-        traceparent: None,
+        ..specdoc_testkit::new_job("t")
     }
 }
 

@@ -5,10 +5,7 @@
 //! Postgres, so the rollups are exactly what production writes; then `stats` is read repeatedly.
 #![allow(clippy::unwrap_used, missing_docs)]
 
-use specdoc_core::{
-    Generation, JobId, JobState, JobType, LeaseToken, NewJob, Priority, ServiceName, SpecFormat,
-    TeamId,
-};
+use specdoc_core::{JobState, JobType, LeaseToken, NewJob, ServiceName, TeamId};
 use specdoc_store::{Results, Store};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -78,19 +75,9 @@ async fn stats_of_a_team_with_100k_jobs() {
 /// One job through insert, start and completion (or failure, one in ten).
 async fn run_one(store: &Store, i: usize) {
     let new = NewJob {
-        id: JobId::new(),
-        team: TeamId::parse_field("bench").unwrap(),
         service: ServiceName::parse_field(&format!("service-{}", i % 20)).unwrap(),
         job_type: [JobType::Documentation, JobType::QualityScore][i % 2],
-        spec_format: SpecFormat::Openapi30,
-        output_formats: vec![],
-        priority: Priority::Normal,
-        idempotency_key: None,
-        spec_version: None,
-        max_attempts: 3,
-        generation: Generation::FillMissing,
-        spec: b"{}".to_vec(),
-        traceparent: None,
+        ..specdoc_testkit::new_job("bench")
     };
     store.insert_job(&new).await.unwrap();
     let lease = LeaseToken::new();

@@ -16,6 +16,28 @@ pub mod page;
 
 use std::path::PathBuf;
 
+/// A valid QUEUED-to-be job of `team` for the store's and tracker's tests: service `petstore`,
+/// DOCUMENTATION to Markdown and HTML, normal priority, 3 attempts, a tiny OpenAPI 3.0 spec.
+/// Tests change the fields they are about with struct update syntax.
+pub fn new_job(team: &str) -> specdoc_core::NewJob {
+    use specdoc_core::*;
+    NewJob {
+        id: JobId::new(),
+        team: TeamId::parse_field(team).unwrap(),
+        service: ServiceName::parse_field("petstore").unwrap(),
+        job_type: JobType::Documentation,
+        spec_format: SpecFormat::Openapi30,
+        output_formats: vec![OutputFormat::Markdown, OutputFormat::Html],
+        priority: Priority::Normal,
+        idempotency_key: None,
+        spec_version: None,
+        max_attempts: 3,
+        generation: Generation::FillMissing,
+        spec: b"openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths: {}\n".to_vec(),
+        traceparent: None,
+    }
+}
+
 /// The Redis server tests use.
 pub fn redis_url() -> String {
     std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".to_owned())
