@@ -1,5 +1,6 @@
 //! Where the CLI finds a running specdoc: flags or `SPECDOC_SCHEDULER_URL` /
-//! `SPECDOC_TRACKER_URL` (defaults match `specdoc up`), `SPECDOC_TOKEN`, and for `https://`
+//! `SPECDOC_TRACKER_URL` (defaults match `specdoc up`), `SPECDOC_TOKEN` (or a token file,
+//! by default the admin token `specdoc up` writes), and for `https://`
 //! URLs `TLS_CA`, `TLS_CLIENT_CERT` and `TLS_CLIENT_KEY`, turned into a
 //! [`specdoc_client::Client`].
 
@@ -15,9 +16,13 @@ pub struct Target {
     /// Tracker address.
     #[arg(long, env = "SPECDOC_TRACKER_URL", default_value = DEFAULT_URL, global = true)]
     pub tracker_url: String,
-    /// Bearer token presented to the services.
+    /// Bearer token presented to the services (default: the token file, then the admin token
+    /// `specdoc up` keeps in ./.specdoc/admin-token).
     #[arg(long, env = "SPECDOC_TOKEN", hide_env_values = true, global = true)]
     pub token: Option<String>,
+    /// A file holding the bearer token.
+    #[arg(long, env = "SPECDOC_TOKEN_FILE", global = true)]
+    pub token_file: Option<String>,
     /// PEM CA bundle trusted for `https://` URLs (default: the platform's roots).
     #[arg(long, env = "TLS_CA", global = true)]
     pub tls_ca: Option<PathBuf>,
@@ -45,7 +50,11 @@ impl Target {
         Client::new(&ClientConfig {
             scheduler_url: self.scheduler_url.clone(),
             tracker_url: self.tracker_url.clone(),
-            token: self.token.clone(),
+            token: self
+                .token
+                .clone()
+                .filter(|t| !t.is_empty())
+                .or_else(|| specdoc_client::token_from_file(self.token_file.clone())),
             tls: ClientTls {
                 ca: self.tls_ca.clone(),
                 cert: self.tls_client_cert.clone(),

@@ -56,7 +56,14 @@ pub struct UpArgs {
     /// TLS (and mTLS) for the gRPC port.
     #[command(flatten)]
     pub tls: ServerTls,
+    /// Static API tokens, besides the admin token `up` keeps in the data dir.
+    #[command(flatten)]
+    pub auth: specdoc_runtime::auth::AuthArgs,
 }
+
+/// The file in the data dir holding the local admin token `up` creates on first start; the
+/// CLI reads it when `SPECDOC_TOKEN` is unset.
+pub const ADMIN_TOKEN_FILE: &str = "admin-token";
 
 pub async fn run(args: UpArgs) -> Result<ExitCode> {
     let _telemetry = specdoc_runtime::telemetry::init("specdoc");
@@ -126,7 +133,9 @@ async fn serve(args: &UpArgs, data_dir: &Path, redis_url: &str) -> Result<()> {
     let worker = specdoc_worker::Worker::new(store.clone(), queue.clone(), worker_config);
     let worker_done = tokio::spawn(worker.clone().run(stop.clone()));
 
-    let mut host = GrpcHost::new();
+    let authenticator = args.auth.authenticator(Some(store.clone()))?;
+    let token_file = ensure_admin_token(&authenticator, data_dir).await?;
+    let mut host = GrpcHost::new(authenticator);
     host.add_service(scheduler.into_service());
     let eta = specdoc_runtime::eta::EtaEstimator::new(store.clone(), queue.clone());
     host.add_service(specdoc_tracker::TrackerApi::new(store.clone(), fanout, eta).into_service());
@@ -139,6 +148,7 @@ async fn serve(args: &UpArgs, data_dir: &Path, redis_url: &str) -> Result<()> {
         database_url,
         skip_migrations: false,
         tls: args.tls.clone(),
+        auth: args.auth.clone(),
     };
     let scheme = if args.tls.enabled() { "https" } else { "http" };
     eprintln!(
@@ -146,6 +156,11 @@ async fn serve(args: &UpArgs, data_dir: &Path, redis_url: &str) -> Result<()> {
         args.listen,
         args.http_listen,
         data_dir.display()
+    );
+    eprintln!(
+        "admin token in {} (the CLI reads it from there; elsewhere: export SPECDOC_TOKEN=$(cat {}))",
+        token_file.display(),
+        token_file.display()
     );
     let dependencies = Dependencies {
         store: Some(store.clone()),
@@ -163,6 +178,31 @@ async fn serve(args: &UpArgs, data_dir: &Path, redis_url: &str) -> Result<()> {
     let _ = worker_done.await;
     store.close().await;
     served.context("specdoc up stopped with an error")
+}
+
+/// The local admin token: created (in the database, hashed) on first start and written to
+/// `data_dir/admin-token`, readable by the owner only; kept as it is afterwards.
+async fn ensure_admin_token(
+    authenticator: &specdoc_runtime::auth::Authenticator,
+    data_dir: &Path,
+) -> Result<PathBuf> {
+    let path = data_dir.join(ADMIN_TOKEN_FILE);
+    if path.is_file() {
+        return Ok(path);
+    }
+    let (token, _) = authenticator
+        .create_token(&specdoc_store::TokenRole::Admin, "specdoc up")
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot create the local admin token: {e}"))?;
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options
+        .open(&path)
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    std::io::Write::write_all(&mut file, format!("{token}\n").as_bytes())?;
+    Ok(path)
 }
 
 /// Picks the Redis to use, starting a private one when needed.

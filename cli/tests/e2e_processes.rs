@@ -19,8 +19,8 @@ async fn petstore_through_scheduler_worker_and_tracker_processes() {
     let (_scheduler, scheduler) = deployment.spawn_serving("specdoc-scheduler", &[]).await;
     let (_worker, _) = deployment.spawn_serving("specdoc-worker", &[]).await;
     let (_tracker, tracker) = deployment.spawn_serving("specdoc-tracker", &[]).await;
-    let mut scheduler = SchedulerServiceClient::new(scheduler);
-    let mut tracker = TrackerServiceClient::new(tracker);
+    let mut scheduler = SchedulerServiceClient::new(specdoc_testkit::admin(scheduler));
+    let mut tracker = TrackerServiceClient::new(specdoc_testkit::admin(tracker));
 
     let spec = specdoc_testkit::example("petstore.yaml");
     let submitted = scheduler

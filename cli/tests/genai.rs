@@ -15,7 +15,6 @@ use specdoc_proto::tracker::v1::tracker_service_client::TrackerServiceClient;
 use specdoc_testkit::ChildGuard;
 use specdoc_testkit::llm::{Behaviour, FakeLlm};
 use std::time::{Duration, Instant};
-use tonic::transport::Channel;
 
 /// Two operations and a parameter with no prose at all.
 const BARE_SPEC: &str = r#"openapi: 3.0.3
@@ -33,8 +32,8 @@ paths:
 "#;
 
 struct Cluster {
-    scheduler: SchedulerServiceClient<Channel>,
-    tracker: TrackerServiceClient<Channel>,
+    scheduler: SchedulerServiceClient<specdoc_testkit::Authed>,
+    tracker: TrackerServiceClient<specdoc_testkit::Authed>,
     _processes: Vec<ChildGuard>,
 }
 
@@ -53,8 +52,8 @@ async fn cluster(llm: &FakeLlm, extra: &[(&str, &str)]) -> Cluster {
         .await;
     let (tracker, tracker_channel) = deployment.spawn_serving("specdoc-tracker", &[]).await;
     Cluster {
-        scheduler: SchedulerServiceClient::new(scheduler_channel),
-        tracker: TrackerServiceClient::new(tracker_channel),
+        scheduler: SchedulerServiceClient::new(specdoc_testkit::admin(scheduler_channel)),
+        tracker: TrackerServiceClient::new(specdoc_testkit::admin(tracker_channel)),
         _processes: vec![scheduler, worker, tracker],
     }
 }
@@ -76,7 +75,7 @@ fn generate_event(events: &[job_pb::JobEvent]) -> &job_pb::JobEvent {
 }
 
 async fn document(
-    tracker: &mut TrackerServiceClient<Channel>,
+    tracker: &mut TrackerServiceClient<specdoc_testkit::Authed>,
     job_id: &str,
     format: job_pb::OutputFormat,
 ) -> String {

@@ -500,9 +500,9 @@ async fn hostile_specs_get_clear_errors_or_safe_documents_and_no_job_is_lost() {
         deployment.spawn_serving("specdoc-scheduler", &limits).await;
     let (_tracker, tracker_channel) = deployment.spawn_serving("specdoc-tracker", &[]).await;
     let (worker, worker_channel) = deployment.spawn_serving("specdoc-worker", &limits).await;
-    let mut scheduler = SchedulerServiceClient::new(scheduler_channel);
-    let mut tracker =
-        TrackerServiceClient::new(tracker_channel).max_decoding_message_size(64 << 20);
+    let mut scheduler = SchedulerServiceClient::new(specdoc_testkit::admin(scheduler_channel));
+    let mut tracker = TrackerServiceClient::new(specdoc_testkit::admin(tracker_channel))
+        .max_decoding_message_size(64 << 20);
 
     let cases = corpus(&canary_url);
     assert!(cases.len() >= 40, "the corpus has {} cases", cases.len());

@@ -149,8 +149,8 @@ async fn a_job_is_one_trace_its_metrics_count_and_its_logs_carry_the_trace_id() 
     let (_tracker, tracker_channel, tracker_port) = deployment
         .spawn_serving_on_port("specdoc-tracker", &[], |_| {})
         .await;
-    let mut scheduler = SchedulerServiceClient::new(scheduler_channel);
-    let mut tracker = TrackerServiceClient::new(tracker_channel);
+    let mut scheduler = SchedulerServiceClient::new(specdoc_testkit::admin(scheduler_channel));
+    let mut tracker = TrackerServiceClient::new(specdoc_testkit::admin(tracker_channel));
 
     // One job submitted inside the caller's trace, and one rejected request.
     let mut request = tonic::Request::new(submit_request(

@@ -21,8 +21,8 @@ const FAST_RECONCILE: (&str, &str) = ("RECONCILE_INTERVAL_MS", "200");
 
 struct Cluster {
     deployment: Deployment,
-    scheduler: SchedulerServiceClient<tonic::transport::Channel>,
-    tracker: TrackerServiceClient<tonic::transport::Channel>,
+    scheduler: SchedulerServiceClient<specdoc_testkit::Authed>,
+    tracker: TrackerServiceClient<specdoc_testkit::Authed>,
     _services: Vec<ChildGuard>,
 }
 
@@ -41,8 +41,10 @@ async fn cluster_with(deployment: Deployment, scheduler_env: &[(&str, &str)]) ->
         .await;
     let (tracker_process, tracker) = deployment.spawn_serving("specdoc-tracker", &[]).await;
     let services = vec![scheduler_process, tracker_process];
-    let scheduler = SchedulerServiceClient::new(scheduler).max_encoding_message_size(usize::MAX);
-    let tracker = TrackerServiceClient::new(tracker).max_decoding_message_size(usize::MAX);
+    let scheduler = SchedulerServiceClient::new(specdoc_testkit::admin(scheduler))
+        .max_encoding_message_size(usize::MAX);
+    let tracker = TrackerServiceClient::new(specdoc_testkit::admin(tracker))
+        .max_decoding_message_size(usize::MAX);
     Cluster {
         deployment,
         scheduler,

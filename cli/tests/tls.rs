@@ -398,7 +398,7 @@ async fn services_reach_redis_over_tls_with_a_rediss_url() {
         .await;
     let mut scheduler =
         specdoc_proto::scheduler::v1::scheduler_service_client::SchedulerServiceClient::new(
-            channel,
+            specdoc_testkit::admin(channel),
         );
     let submitted = scheduler
         .submit_job(common::submit_request(

@@ -17,12 +17,11 @@ use specdoc_testkit::ChildGuard;
 use specdoc_testkit::llm::{Behaviour, FakeLlm};
 use std::time::Duration;
 use tokio_stream::StreamExt;
-use tonic::transport::Channel;
 
 struct System {
     deployment: Deployment,
-    scheduler: SchedulerServiceClient<Channel>,
-    tracker: TrackerServiceClient<Channel>,
+    scheduler: SchedulerServiceClient<specdoc_testkit::Authed>,
+    tracker: TrackerServiceClient<specdoc_testkit::Authed>,
     scheduler_port: u16,
     tracker_port: u16,
     _processes: Vec<ChildGuard>,
@@ -43,8 +42,8 @@ async fn system(worker_env: Option<&[(&str, &str)]>) -> System {
     }
     System {
         deployment,
-        scheduler: SchedulerServiceClient::new(scheduler),
-        tracker: TrackerServiceClient::new(tracker),
+        scheduler: SchedulerServiceClient::new(specdoc_testkit::admin(scheduler)),
+        tracker: TrackerServiceClient::new(specdoc_testkit::admin(tracker)),
         scheduler_port,
         tracker_port,
         _processes: processes,
@@ -74,7 +73,7 @@ impl Random {
 /// Watches a job to its end, hanging up at random points (after a random number of events, or
 /// after a random pause) and resuming from the last seq received each time.
 async fn watch_with_random_disconnects(
-    mut tracker: TrackerServiceClient<Channel>,
+    mut tracker: TrackerServiceClient<specdoc_testkit::Authed>,
     job_id: String,
     seed: u64,
 ) -> (Vec<job_pb::JobEvent>, u32) {

@@ -8,7 +8,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let include = protoc_bin_vendored::include_path()?;
 
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../proto");
-    let files: Vec<PathBuf> = ["job", "scheduler", "tracker", "worker", "queue"]
+    let files: Vec<PathBuf> = ["job", "scheduler", "tracker", "worker", "queue", "admin"]
         .iter()
         .map(|area| root.join(format!("specdoc/{area}/v1/{area}.proto")))
         .collect();

@@ -44,6 +44,7 @@ impl Deployment {
             .env("LISTEN", format!("127.0.0.1:{port}"))
             .env("HTTP_LISTEN", format!("127.0.0.1:{}", free_port()))
             .env("RUST_LOG", "warn")
+            .env("AUTH_TOKENS", specdoc_testkit::AUTH_TOKENS)
             .stdout(Stdio::null());
         for (key, value) in env {
             command.env(key, value);
@@ -145,7 +146,7 @@ pub fn submit_request(team: &str, spec: Vec<u8>, job_type: job_pb::JobType) -> S
 }
 
 pub async fn submit(
-    scheduler: &mut SchedulerServiceClient<Channel>,
+    scheduler: &mut SchedulerServiceClient<specdoc_testkit::Authed>,
     request: SubmitJobRequest,
 ) -> String {
     scheduler
@@ -158,7 +159,7 @@ pub async fn submit(
 
 /// Every event of a job from `after_seq` until its terminal event, within `limit`.
 pub async fn events_until_end(
-    tracker: &mut TrackerServiceClient<Channel>,
+    tracker: &mut TrackerServiceClient<specdoc_testkit::Authed>,
     job_id: &str,
     after_seq: u64,
     limit: Duration,
@@ -186,7 +187,7 @@ pub async fn events_until_end(
 
 /// Waits for the first event of `job_id` that `wanted` accepts, and returns it.
 pub async fn first_event(
-    tracker: &mut TrackerServiceClient<Channel>,
+    tracker: &mut TrackerServiceClient<specdoc_testkit::Authed>,
     job_id: &str,
     limit: Duration,
     wanted: impl Fn(&job_pb::JobEvent) -> bool,
@@ -214,7 +215,10 @@ pub async fn first_event(
     }
 }
 
-pub async fn job(tracker: &mut TrackerServiceClient<Channel>, job_id: &str) -> job_pb::Job {
+pub async fn job(
+    tracker: &mut TrackerServiceClient<specdoc_testkit::Authed>,
+    job_id: &str,
+) -> job_pb::Job {
     tracker
         .get_job(GetJobRequest {
             job_id: job_id.to_owned(),

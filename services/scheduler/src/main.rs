@@ -82,7 +82,7 @@ async fn main() -> anyhow::Result<()> {
         store: Some(store.clone()),
         queue: Some(queue),
     };
-    let mut host = GrpcHost::new();
+    let mut host = GrpcHost::new(conns.authenticator(&store)?);
     if args.mode != Mode::Beat {
         host.add_service(api.into_service());
     }

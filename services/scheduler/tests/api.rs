@@ -42,7 +42,13 @@ async fn start(redis_url: &str) -> Running {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let stop = CancellationToken::new();
-    let mut host = GrpcHost::new();
+    let mut host = GrpcHost::new(specdoc_runtime::auth::Authenticator::new(
+        [(
+            specdoc_testkit::ADMIN_TOKEN.to_owned(),
+            specdoc_runtime::auth::Caller::Admin,
+        )],
+        None,
+    ));
     host.add_service(api.into_service());
     let dependencies = Dependencies {
         store: Some(store.clone()),
@@ -75,7 +81,7 @@ fn request(spec: &[u8]) -> SubmitJobRequest {
 #[tokio::test]
 async fn bad_specs_get_invalid_argument_naming_the_problem() {
     let running = start(&specdoc_testkit::redis_url()).await;
-    let mut client = SchedulerServiceClient::new(running.channel.clone());
+    let mut client = SchedulerServiceClient::new(specdoc_testkit::admin(running.channel.clone()));
     let cases: [(&[u8], &str); 4] = [
         (b"\x00\x01\x02 garbage {{{ [[[", "not valid JSON or YAML"),
         (b"{\"title\": \"no version here\"}", "supported version"),
@@ -127,7 +133,7 @@ async fn bad_specs_get_invalid_argument_naming_the_problem() {
 #[tokio::test]
 async fn submit_commits_then_queues_and_cancel_of_a_queued_job_is_immediate() {
     let running = start(&specdoc_testkit::redis_url()).await;
-    let mut client = SchedulerServiceClient::new(running.channel.clone());
+    let mut client = SchedulerServiceClient::new(specdoc_testkit::admin(running.channel.clone()));
     let submitted = client
         .submit_job(request(&specdoc_testkit::example("petstore.yaml")))
         .await
@@ -187,7 +193,8 @@ async fn idempotent_submissions_under_concurrency_make_one_job() {
     let running = start(&specdoc_testkit::redis_url()).await;
     let spec = specdoc_testkit::example("petstore.yaml");
     let calls = (0..50).map(|_| {
-        let mut client = SchedulerServiceClient::new(running.channel.clone());
+        let mut client =
+            SchedulerServiceClient::new(specdoc_testkit::admin(running.channel.clone()));
         let mut req = request(&spec);
         req.idempotency_key = "release-42".into();
         tokio::spawn(async move { client.submit_job(req).await.unwrap().into_inner() })
@@ -259,7 +266,7 @@ async fn health_is_not_serving_while_redis_is_down_and_recovers() {
         health.check(liveness).await.unwrap().into_inner().status,
         ServingStatus::Serving as i32
     );
-    let mut client = SchedulerServiceClient::new(running.channel.clone());
+    let mut client = SchedulerServiceClient::new(specdoc_testkit::admin(running.channel.clone()));
     let status = client
         .get_queue_status(GetQueueStatusRequest::default())
         .await

@@ -26,7 +26,7 @@ async fn main() -> anyhow::Result<()> {
         stop.clone(),
         fanout.clone().run_reader(queue.clone()),
     );
-    let mut host = GrpcHost::new();
+    let mut host = GrpcHost::new(conns.authenticator(&store)?);
     let eta = specdoc_runtime::eta::EtaEstimator::new(store.clone(), queue.clone());
     host.add_service(specdoc_tracker::TrackerApi::new(store.clone(), fanout, eta).into_service());
     let dependencies = Dependencies {

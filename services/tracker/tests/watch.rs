@@ -49,7 +49,13 @@ async fn start() -> Tracker {
     .unwrap();
     let fanout = Fanout::new();
     let eta = EtaEstimator::new(store.clone(), queue.clone());
-    let mut host = GrpcHost::new();
+    let mut host = GrpcHost::new(specdoc_runtime::auth::Authenticator::new(
+        [(
+            specdoc_testkit::ADMIN_TOKEN.to_owned(),
+            specdoc_runtime::auth::Caller::Admin,
+        )],
+        None,
+    ));
     host.add_service(TrackerApi::new(store.clone(), fanout.clone(), eta).into_service());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
@@ -82,7 +88,7 @@ impl Tracker {
         &self,
         job_id: JobId,
     ) -> Streaming<specdoc_proto::tracker::v1::WatchJobResponse> {
-        TrackerServiceClient::new(self.channel.clone())
+        TrackerServiceClient::new(specdoc_testkit::admin(self.channel.clone()))
             .watch_job(WatchJobRequest {
                 job_id: job_id.to_string(),
                 after_seq: 0,

@@ -64,7 +64,7 @@ async fn main() -> anyhow::Result<()> {
     let stop = specdoc_runtime::shutdown_token();
     // gRPC stops with the process; the job loop drains first.
     let serving_stop = specdoc_runtime::CancellationToken::new();
-    let mut host = GrpcHost::new();
+    let mut host = GrpcHost::new(conns.authenticator(&store)?);
     host.add_service(specdoc_worker::WorkerApi(worker.clone()).into_service());
     let dependencies = Dependencies {
         store: Some(store.clone()),

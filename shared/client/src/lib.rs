@@ -81,15 +81,16 @@ impl std::fmt::Debug for ClientConfig {
 }
 
 impl ClientConfig {
-    /// `SPECDOC_SCHEDULER_URL`, `SPECDOC_TRACKER_URL`, `SPECDOC_TOKEN`, and `TLS_CA`,
-    /// `TLS_CLIENT_CERT` and `TLS_CLIENT_KEY`, defaulting to [`DEFAULT_URL`], no token and the
+    /// `SPECDOC_SCHEDULER_URL`, `SPECDOC_TRACKER_URL`, `SPECDOC_TOKEN` (or
+    /// `SPECDOC_TOKEN_FILE`, see [`token_from_file`]), and `TLS_CA`, `TLS_CLIENT_CERT` and
+    /// `TLS_CLIENT_KEY`, defaulting to [`DEFAULT_URL`], `specdoc up`'s admin token and the
     /// platform's roots.
     pub fn from_env() -> Self {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         Self {
             scheduler_url: var("SPECDOC_SCHEDULER_URL").unwrap_or_else(|| DEFAULT_URL.into()),
             tracker_url: var("SPECDOC_TRACKER_URL").unwrap_or_else(|| DEFAULT_URL.into()),
-            token: var("SPECDOC_TOKEN"),
+            token: var("SPECDOC_TOKEN").or_else(|| token_from_file(var("SPECDOC_TOKEN_FILE"))),
             tls: ClientTls {
                 ca: var("TLS_CA").map(Into::into),
                 cert: var("TLS_CLIENT_CERT").map(Into::into),
@@ -97,6 +98,24 @@ impl ClientConfig {
             },
         }
     }
+}
+
+/// Where `specdoc up` keeps the local admin token, relative to where it was started (its
+/// default data dir; `SPECDOC_DATA_DIR` moves it).
+pub const LOCAL_ADMIN_TOKEN: &str = ".specdoc/admin-token";
+
+/// The token in `file`, or when no file is named, the admin token `specdoc up` created in its
+/// data dir (`SPECDOC_DATA_DIR`, default `./.specdoc`) if there is one. Surrounding
+/// whitespace is ignored.
+pub fn token_from_file(file: Option<String>) -> Option<String> {
+    let path = file.map(std::path::PathBuf::from).unwrap_or_else(|| {
+        match std::env::var_os("SPECDOC_DATA_DIR").filter(|v| !v.is_empty()) {
+            Some(dir) => std::path::PathBuf::from(dir).join("admin-token"),
+            None => std::path::PathBuf::from(LOCAL_ADMIN_TOKEN),
+        }
+    });
+    let token = std::fs::read_to_string(path).ok()?;
+    Some(token.trim().to_owned()).filter(|t| !t.is_empty())
 }
 
 /// Adds the bearer token to every call.

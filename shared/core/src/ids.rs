@@ -99,7 +99,12 @@ pub struct TeamId(String);
 impl TeamId {
     /// Validates a request's `team_id`.
     pub fn parse_field(value: &str) -> Result<Self, Invalid> {
-        validate_name("team_id", value, 64)?;
+        Self::parse_field_named("team_id", value)
+    }
+
+    /// Validates a team id found in the request field `field` (e.g. `filter.team_id`).
+    pub fn parse_field_named(field: &'static str, value: &str) -> Result<Self, Invalid> {
+        validate_name(field, value, 64)?;
         Ok(Self(value.to_owned()))
     }
 

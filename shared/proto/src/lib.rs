@@ -33,6 +33,13 @@ pub mod worker {
     }
 }
 
+/// Token administration (served by the scheduler).
+pub mod admin {
+    pub mod v1 {
+        tonic::include_proto!("specdoc.admin.v1");
+    }
+}
+
 /// Messages that travel through Redis.
 pub mod queue {
     pub mod v1 {

@@ -33,6 +33,9 @@ pub struct Connections {
     /// TLS (and mTLS) for the gRPC port.
     #[command(flatten)]
     pub tls: ServerTls,
+    /// Static API tokens (database tokens need no setting).
+    #[command(flatten)]
+    pub auth: crate::auth::AuthArgs,
 }
 
 impl Connections {
@@ -43,6 +46,14 @@ impl Connections {
         } else {
             specdoc_store::Store::connect(&self.database_url).await
         }
+    }
+
+    /// The authenticator of this process: the static tokens, then `store`'s.
+    pub fn authenticator(
+        &self,
+        store: &specdoc_store::Store,
+    ) -> Result<crate::auth::Authenticator, crate::auth::ConfigError> {
+        self.auth.authenticator(Some(store.clone()))
     }
 }
 

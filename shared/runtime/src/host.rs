@@ -2,9 +2,10 @@
 //!
 //! Besides the specdoc services it serves `grpc.health.v1` (overall and per service; SERVING
 //! only while every dependency answers) and server reflection v1 and v1alpha, so every grpcurl
-//! version can list and call it; over TLS or mTLS when configured. It stops accepting on the shutdown token and lets in-flight
+//! version can list and call it; every other call needs a token (see [`crate::auth`]); over TLS or mTLS when configured. It stops accepting on the shutdown token and lets in-flight
 //! calls finish.
 
+use crate::auth::{AuthLayer, Authenticator};
 use specdoc_queue::Queue;
 use specdoc_store::Store;
 use std::convert::Infallible;
@@ -71,18 +72,24 @@ impl Dependencies {
     }
 }
 
-/// Collects the services one process hosts, then serves them with health and reflection.
-#[derive(Default)]
+/// Collects the services one process hosts, then serves them with health and reflection,
+/// every specdoc call authenticated by its [`Authenticator`].
 pub struct GrpcHost {
     routes: RoutesBuilder,
     names: Vec<&'static str>,
     tls: Option<tonic::transport::ServerTlsConfig>,
+    authenticator: Authenticator,
 }
 
 impl GrpcHost {
-    /// An empty host.
-    pub fn new() -> Self {
-        Self::default()
+    /// An empty host whose calls `authenticator` checks.
+    pub fn new(authenticator: Authenticator) -> Self {
+        Self {
+            routes: RoutesBuilder::default(),
+            names: Vec::new(),
+            tls: None,
+            authenticator,
+        }
     }
 
     /// Adds a service.
@@ -159,6 +166,9 @@ impl GrpcHost {
             .http2_keepalive_interval(Some(Duration::from_secs(30)))
             .http2_keepalive_timeout(Some(Duration::from_secs(10)))
             .layer(tower_layer::layer_fn(crate::grpc_telemetry::layer))
+            .layer(AuthLayer {
+                authenticator: self.authenticator,
+            })
             .add_routes(routes.routes())
             .serve_with_incoming_shutdown(incoming(listener), stop.cancelled_owned())
             .await?;

@@ -5,6 +5,7 @@
 //! - [`tls`]: TLS and mTLS for the gRPC port, from PEM files.
 //! - [`host::GrpcHost`]: one gRPC server with health (`grpc.health.v1`, NOT_SERVING while Redis
 //!   or the database is unreachable), reflection v1 and v1alpha, and graceful shutdown.
+//! - [`auth`]: bearer tokens to callers (admin or one team), checked in front of every RPC.
 //! - [`status::ApiError`]: the one place where errors become `tonic::Status`.
 //! - [`tasks`]: named background tasks that stop with the process.
 //! - [`http`]: the HTTP side (health and metrics; later the web monitor).
@@ -13,6 +14,7 @@
 //! - [`grpc_telemetry`]: a span and metrics per gRPC call.
 //! - [`shutdown_signal`]: SIGTERM or Ctrl-C.
 
+pub mod auth;
 pub mod config;
 pub mod eta;
 pub mod grpc_telemetry;

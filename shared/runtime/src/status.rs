@@ -23,6 +23,22 @@ pub enum ApiError {
     /// A cursor points before retained history.
     #[error("{0}")]
     OutOfRange(String),
+    /// No valid token came with the call.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// The token is valid but may not do this (team tokens on admin RPCs).
+    #[error("{0}")]
+    PermissionDenied(String),
+    /// The team is over a quota; `retry_after` says when trying again can succeed.
+    #[error("{message}")]
+    ResourceExhausted {
+        /// Which quota, and by how much.
+        message: String,
+        /// The quota subject, e.g. `team:payments`.
+        subject: String,
+        /// When a retry can succeed.
+        retry_after: std::time::Duration,
+    },
     /// A dependency is down; retrying later may work.
     #[error("{0}")]
     Unavailable(String),
@@ -69,6 +85,17 @@ impl From<ApiError> for Status {
             ApiError::NotFound(what) => Status::not_found(format!("{what} not found")),
             ApiError::FailedPrecondition(message) => Status::failed_precondition(message),
             ApiError::OutOfRange(message) => Status::out_of_range(message),
+            ApiError::Unauthenticated(message) => Status::unauthenticated(message),
+            ApiError::PermissionDenied(message) => Status::permission_denied(message),
+            ApiError::ResourceExhausted {
+                message,
+                subject,
+                retry_after,
+            } => {
+                let mut details = ErrorDetails::with_retry_info(Some(retry_after));
+                details.add_quota_failure_violation(subject, message.clone());
+                Status::with_error_details(Code::ResourceExhausted, message, details)
+            }
             ApiError::Unavailable(message) => {
                 tracing::warn!(error = %message, "dependency unavailable");
                 Status::unavailable(message)

@@ -17,12 +17,14 @@ mod lifecycle;
 mod results;
 mod rollups;
 mod rows;
+mod tokens;
 
 pub use figures::QueueFigures;
 pub use jobs::{Inserted, JobFilter, Page};
 pub use lifecycle::{CancelOutcome, Results};
 pub use results::{Document, StoredResults};
 pub use rollups::{Percentiles, ScorePoint, Stats, date_of_day, day_of};
+pub use tokens::{TokenRecord, TokenRole};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};

@@ -16,6 +16,44 @@ pub mod page;
 
 use std::path::PathBuf;
 
+/// The admin token test deployments accept: [`AUTH_TOKENS`] is their `AUTH_TOKENS` setting.
+pub const ADMIN_TOKEN: &str = "specdoc-test-admin-token";
+
+/// `AUTH_TOKENS` for test deployments: [`ADMIN_TOKEN`] as admin.
+pub const AUTH_TOKENS: &str = "admin=specdoc-test-admin-token";
+
+/// A gRPC channel whose calls carry a bearer token, for the generated clients:
+/// `SchedulerServiceClient::new(specdoc_testkit::admin(channel))`.
+pub type Authed =
+    tonic::service::interceptor::InterceptedService<tonic::transport::Channel, Bearer>;
+
+/// Adds `authorization: Bearer <token>` to every call.
+#[derive(Clone, Debug)]
+pub struct Bearer(tonic::metadata::MetadataValue<tonic::metadata::Ascii>);
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(
+        &mut self,
+        mut request: tonic::Request<()>,
+    ) -> Result<tonic::Request<()>, tonic::Status> {
+        request
+            .metadata_mut()
+            .insert("authorization", self.0.clone());
+        Ok(request)
+    }
+}
+
+/// `channel` with `token` on every call.
+pub fn authed(channel: tonic::transport::Channel, token: &str) -> Authed {
+    let value = format!("Bearer {token}").parse().unwrap();
+    tonic::service::interceptor::InterceptedService::new(channel, Bearer(value))
+}
+
+/// `channel` with [`ADMIN_TOKEN`] on every call.
+pub fn admin(channel: tonic::transport::Channel) -> Authed {
+    authed(channel, ADMIN_TOKEN)
+}
+
 /// A valid QUEUED-to-be job of `team` for the store's and tracker's tests: service `petstore`,
 /// DOCUMENTATION to Markdown and HTML, normal priority, 3 attempts, a tiny OpenAPI 3.0 spec.
 /// Tests change the fields they are about with struct update syntax.
