@@ -4,6 +4,7 @@ use crate::api::SchedulerApi;
 use specdoc_core::{Invalid, Job, JobEvent, NewJob, SpecFormat};
 use specdoc_proto::scheduler::v1::{SubmitJobRequest, SubmitJobResponse};
 use specdoc_runtime::ApiError;
+use specdoc_runtime::auth::Caller;
 use specdoc_runtime::metrics::{JobLabels, metrics};
 
 fn engine_format(format: specdoc_docs::SpecFormat) -> SpecFormat {
@@ -15,13 +16,16 @@ fn engine_format(format: specdoc_docs::SpecFormat) -> SpecFormat {
 }
 
 impl SchedulerApi {
-    /// Validates, commits, then dispatches a job.
+    /// Validates, commits, then dispatches a job for `caller`: a team submits for itself (an
+    /// empty `team_id` means its own), an admin for any team it names.
     pub async fn submit(
         &self,
-        request: SubmitJobRequest,
+        caller: &Caller,
+        mut request: SubmitJobRequest,
         traceparent: Option<String>,
     ) -> Result<SubmitJobResponse, ApiError> {
         let config = &self.config;
+        request.team_id = caller.team("team_id", &request.team_id)?.to_string();
         let (mut new, declared) =
             NewJob::from_request(request, config.max_spec_bytes, config.max_attempts)?;
         // Parsing a large spec is CPU work: keep it off the async threads.

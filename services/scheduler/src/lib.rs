@@ -9,9 +9,11 @@
 
 mod admission;
 mod api;
+pub mod cancel;
 pub mod reconcile;
 
-pub use api::SchedulerApi;
+pub use api::{SchedulerApi, queue_status};
+pub use cancel::cancel_job;
 
 use std::time::Duration;
 
