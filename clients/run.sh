@@ -8,7 +8,7 @@
 # 2. Starts `specdoc up` on free ports with a temporary --data-dir, on the Redis at REDIS_URL
 #    (default: the one on 127.0.0.1:6379, started by scripts/ensure.sh if it is not running)
 #    under a REDIS_PREFIX of its own, and waits until its health check says SERVING.
-# 3. Runs clients/python/submit_and_watch.py, clients/node/submit_and_watch.mjs and
+# 3. Runs, with the admin token up wrote in its data dir, clients/python/submit_and_watch.py, clients/node/submit_and_watch.mjs and
 #    clients/grpcurl.sh against it, stops it, removes its Redis keys and data dir.
 # Exits non-zero when any of the three fails. The binary is $SPECDOC_BIN, else
 # ${CARGO_TARGET_DIR:-target}/debug/specdoc (built when missing; `just clients` builds it first).
@@ -117,6 +117,9 @@ say "specdoc up is SERVING"
 # --- 3. the clients ---------------------------------------------------------------------------
 
 export SPECDOC_SCHEDULER_URL="http://$addr" SPECDOC_TRACKER_URL="http://$addr"
+# The admin token `specdoc up` created on its first start.
+SPECDOC_TOKEN="$(cat "$work/data/admin-token")"
+export SPECDOC_TOKEN
 passed=0
 failed=()
 run() {

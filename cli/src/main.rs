@@ -1,9 +1,10 @@
 //! `specdoc`: the command line of specdoc.
 //!
 //! `specdoc up` runs scheduler, worker and tracker in one process; `submit`, `watch`, `status`,
-//! `result`, `cancel`, `list-jobs` and `queue` talk to a running system over gRPC; `render` and
+//! `result`, `cancel`, `list-jobs`, `queue` and `admin token …` talk to a running system over gRPC; `render` and
 //! `score` run the docs engine locally with no services.
 
+mod admin;
 mod client;
 mod engine;
 mod jobs;
@@ -72,6 +73,9 @@ enum Command {
     /// healthy, 1 something is down.
     #[command(after_help = "Example:\n  specdoc health || echo \"something is down\"")]
     Health(overview::HealthArgs),
+    /// Administer a deployment: create, revoke and list API tokens (needs an admin token).
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
     /// Render a spec to Markdown and HTML locally, with no services.
     #[command(
         after_help = "Example:\n  specdoc render examples/petstore.yaml --format markdown,html --out docs/"
@@ -116,6 +120,7 @@ fn main() -> ExitCode {
             Command::Active(args) => overview::active(args, out).await,
             Command::Stats(args) => overview::stats(args, out).await,
             Command::Health(args) => overview::health(args, out).await,
+            Command::Admin(command) => admin::run(command, out).await,
             Command::Render(args) => engine::render(args, out),
             Command::Score(args) => engine::score(args, out),
             Command::Completions { shell } => {

@@ -53,6 +53,9 @@ pub struct UpArgs {
     /// Limits on submitted specs.
     #[command(flatten)]
     pub limits: SpecLimits,
+    /// Per-team submission quotas.
+    #[command(flatten)]
+    pub quotas: specdoc_scheduler::quota::QuotaArgs,
     /// TLS (and mTLS) for the gRPC port.
     #[command(flatten)]
     pub tls: ServerTls,
@@ -104,6 +107,7 @@ async fn serve(args: &UpArgs, data_dir: &Path, redis_url: &str) -> Result<()> {
         specdoc_scheduler::Config {
             max_spec_bytes: args.limits.max_spec_bytes,
             limits: (&args.limits).into(),
+            quotas: args.quotas.quotas().map_err(anyhow::Error::msg)?,
             ..Default::default()
         },
     );
@@ -135,8 +139,9 @@ async fn serve(args: &UpArgs, data_dir: &Path, redis_url: &str) -> Result<()> {
 
     let authenticator = args.auth.authenticator(Some(store.clone()))?;
     let token_file = ensure_admin_token(&authenticator, data_dir).await?;
-    let mut host = GrpcHost::new(authenticator);
+    let mut host = GrpcHost::new(authenticator.clone());
     host.add_service(scheduler.into_service());
+    host.add_service(specdoc_scheduler::AdminApi(authenticator).into_service());
     let eta = specdoc_runtime::eta::EtaEstimator::new(store.clone(), queue.clone());
     host.add_service(specdoc_tracker::TrackerApi::new(store.clone(), fanout, eta).into_service());
     host.add_service(specdoc_worker::WorkerApi(worker).into_service());

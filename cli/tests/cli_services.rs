@@ -23,7 +23,8 @@ impl Cli {
             .args(args)
             .current_dir(specdoc_testkit::repo_root())
             .env("SPECDOC_SCHEDULER_URL", &self.scheduler)
-            .env("SPECDOC_TRACKER_URL", &self.tracker);
+            .env("SPECDOC_TRACKER_URL", &self.tracker)
+            .env("SPECDOC_TOKEN", specdoc_testkit::ADMIN_TOKEN);
         command
     }
 

@@ -23,7 +23,7 @@ async fn a_watch_resumes_across_a_tracker_restart_without_gap_or_duplicate() {
     let client = Client::new(&ClientConfig {
         scheduler_url: format!("http://127.0.0.1:{scheduler_port}"),
         tracker_url: format!("http://127.0.0.1:{tracker_port}"),
-        token: None,
+        token: Some(specdoc_testkit::ADMIN_TOKEN.into()),
         ..Default::default()
     })
     .unwrap();
@@ -117,7 +117,7 @@ async fn an_unreachable_service_says_how_to_start_one() {
     let client = Client::new(&ClientConfig {
         scheduler_url: format!("http://127.0.0.1:{}", free_port()),
         tracker_url: format!("http://127.0.0.1:{}", free_port()),
-        token: None,
+        token: Some(specdoc_testkit::ADMIN_TOKEN.into()),
         ..Default::default()
     })
     .unwrap();

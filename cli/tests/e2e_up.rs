@@ -6,13 +6,16 @@ mod common;
 use specdoc_testkit::{ChildGuard, TempDir, binary, free_port};
 use std::process::{Command, Stdio};
 
-/// Runs the `specdoc` CLI against `port` and returns (exit code, stdout, stderr).
-fn specdoc(port: u16, args: &[&str]) -> (i32, String, String) {
+/// Runs the `specdoc` CLI against `port` and returns (exit code, stdout, stderr). Like a user
+/// of `specdoc up --data-dir data`, it finds the admin token `up` wrote there.
+fn specdoc(port: u16, data: &std::path::Path, args: &[&str]) -> (i32, String, String) {
     let url = format!("http://127.0.0.1:{port}");
     let output = Command::new(binary("specdoc"))
         .args(args)
         .env("SPECDOC_SCHEDULER_URL", &url)
         .env("SPECDOC_TRACKER_URL", &url)
+        .env("SPECDOC_DATA_DIR", data)
+        .env_remove("SPECDOC_TOKEN")
         .current_dir(specdoc_testkit::repo_root())
         .output()
         .unwrap();
@@ -60,9 +63,21 @@ fn up_then_submit_watch_and_fetch_the_documents() {
         data.path().join("specdoc.db").is_file(),
         "SQLite lives in the data dir"
     );
+    let token_file = data.path().join("admin-token");
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&token_file.metadata().unwrap().permissions());
+    assert_eq!(
+        mode & 0o777,
+        0o600,
+        "the admin token is readable by its owner only"
+    );
+    let (code, _, err) = specdoc(port, TempDir::new().path(), &["active"]);
+    assert_eq!(code, 1, "without the token the CLI is refused\n{err}");
+    assert!(err.contains("authentication failed"), "{err}");
 
     let (code, out, err) = specdoc(
         port,
+        data.path(),
         &[
             "submit",
             "examples/petstore.yaml",
@@ -91,6 +106,7 @@ fn up_then_submit_watch_and_fetch_the_documents() {
     let out_dir = data.path().join("docs");
     let (code, out, err) = specdoc(
         port,
+        data.path(),
         &["result", &job_id, "--out", out_dir.to_str().unwrap()],
     );
     assert_eq!(code, 0, "{out}\n{err}");
@@ -108,7 +124,7 @@ fn up_then_submit_watch_and_fetch_the_documents() {
         );
     }
 
-    let (code, out, err) = specdoc(port, &["health"]);
+    let (code, out, err) = specdoc(port, data.path(), &["health"]);
     assert_eq!(code, 0, "{out}\n{err}");
     for component in ["scheduler", "tracker", "redis", "database", "workers"] {
         assert!(
@@ -117,16 +133,20 @@ fn up_then_submit_watch_and_fetch_the_documents() {
             "{component} not ok in\n{out}"
         );
     }
-    let (code, out, _) = specdoc(port, &["stats", "--team-id", "demo", "--days", "1"]);
+    let (code, out, _) = specdoc(
+        port,
+        data.path(),
+        &["stats", "--team-id", "demo", "--days", "1"],
+    );
     assert_eq!(code, 0);
     assert!(
         out.contains("1 jobs") && out.contains("success rate  100.0%"),
         "{out}"
     );
-    let (code, out, _) = specdoc(port, &["active"]);
+    let (code, out, _) = specdoc(port, data.path(), &["active"]);
     assert_eq!((code, out.trim()), (0, "no job is running"));
 
-    let (code, out, _) = specdoc(port, &["status", &job_id]);
+    let (code, out, _) = specdoc(port, data.path(), &["status", &job_id]);
     assert_eq!(code, 0);
     assert!(out.contains("state      completed"), "{out}");
 
@@ -134,7 +154,7 @@ fn up_then_submit_watch_and_fetch_the_documents() {
     let json = |args: &[&str]| -> serde_json::Value {
         let mut args = args.to_vec();
         args.extend(["--output", "json"]);
-        let (code, out, err) = specdoc(port, &args);
+        let (code, out, err) = specdoc(port, data.path(), &args);
         assert_eq!(code, 0, "{args:?}: {err}");
         serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
     };
@@ -154,7 +174,7 @@ fn up_then_submit_watch_and_fetch_the_documents() {
     let queue = json(&["queue"]);
     assert_eq!(queue["queued"], 0);
     // `watch` prints one JSON event per line, ending with the terminal one.
-    let (code, out, _) = specdoc(port, &["watch", &job_id, "--output", "json"]);
+    let (code, out, _) = specdoc(port, data.path(), &["watch", &job_id, "--output", "json"]);
     assert_eq!(code, 0);
     let events: Vec<serde_json::Value> = out
         .lines()
@@ -162,9 +182,61 @@ fn up_then_submit_watch_and_fetch_the_documents() {
         .collect();
     assert_eq!(events.first().unwrap()["seq"], 1);
     assert_eq!(events.last().unwrap()["state"], "completed");
-    let (code, _, err) = specdoc(port, &["cancel", &job_id]);
+    let (code, _, err) = specdoc(port, data.path(), &["cancel", &job_id]);
     assert_eq!(code, 1, "cancelling a finished job fails");
     assert!(err.contains("already finished"), "{err}");
+
+    // The admin token makes a team token; that token sees its team's jobs and no other's,
+    // until it is revoked.
+    let (code, token, err) = specdoc(
+        port,
+        data.path(),
+        &[
+            "admin",
+            "token",
+            "create",
+            "--team-id",
+            "demo",
+            "--label",
+            "ci",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let token = token.trim().to_owned();
+    let token_id = err.split_whitespace().nth(1).unwrap().to_owned();
+    let as_demo = |args: &[&str]| {
+        let output = Command::new(binary("specdoc"))
+            .args(args)
+            .args(["--token", &token, "--output", "json"])
+            .env("SPECDOC_SCHEDULER_URL", format!("http://127.0.0.1:{port}"))
+            .env("SPECDOC_TRACKER_URL", format!("http://127.0.0.1:{port}"))
+            .output()
+            .unwrap();
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    let (code, out, err) = as_demo(&["list-jobs"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&job_id), "{out}");
+    let (code, _, err) = as_demo(&["list-jobs", "--team-id", "other"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("not found"), "{err}");
+    let (_, listed, _) = specdoc(port, data.path(), &["admin", "token", "list"]);
+    assert!(
+        listed.contains(&token_id) && listed.contains("team demo") && !listed.contains(&token),
+        "{listed}"
+    );
+    let (code, _, err) = as_demo(&["admin", "token", "list"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("permission denied"), "{err}");
+    let (code, out, err) = specdoc(port, data.path(), &["admin", "token", "revoke", &token_id]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, _, err) = as_demo(&["list-jobs"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("authentication failed"), "{err}");
 }
 
 /// `specdoc up` with REDIS_URL unset and no Redis at the local address.
@@ -210,6 +282,7 @@ fn up_starts_a_private_append_only_redis_and_stops_it_on_exit() {
     );
     let (code, out, err) = specdoc(
         port,
+        data.path(),
         &[
             "submit",
             "examples/petstore.yaml",
@@ -259,7 +332,7 @@ fn up_without_redis_server_says_how_to_install_it() {
 
 #[test]
 fn health_against_nothing_reports_each_component_down_and_exits_1() {
-    let (code, out, _) = specdoc(free_port(), &["health"]);
+    let (code, out, _) = specdoc(free_port(), TempDir::new().path(), &["health"]);
     assert_eq!(code, 1);
     for component in ["scheduler", "tracker", "redis", "database", "workers"] {
         assert!(
@@ -301,6 +374,7 @@ fn up_with_an_llm_has_it_write_the_missing_prose() {
     wait_until_serving(port);
     let (code, out, err) = specdoc(
         port,
+        data.path(),
         &[
             "submit",
             spec.to_str().unwrap(),
@@ -321,11 +395,12 @@ fn up_with_an_llm_has_it_write_the_missing_prose() {
         .nth(1)
         .unwrap()
         .to_owned();
-    let (_, status, _) = specdoc(port, &["status", &job_id]);
+    let (_, status, _) = specdoc(port, data.path(), &["status", &job_id]);
     assert!(!status.contains("degraded"), "{status}");
     let out_dir = data.path().join("docs");
     let (code, _, err) = specdoc(
         port,
+        data.path(),
         &["result", &job_id, "--out", out_dir.to_str().unwrap()],
     );
     assert_eq!(code, 0, "{err}");

@@ -186,6 +186,7 @@ async fn a_job_is_one_trace_its_metrics_count_and_its_logs_carry_the_trace_id() 
     assert_eq!(job(&mut tracker, &job_id).await.trace_id, TRACE_ID);
     let status = std::process::Command::new(binary("specdoc"))
         .args(["status", &job_id])
+        .env("SPECDOC_TOKEN", specdoc_testkit::ADMIN_TOKEN)
         .env(
             "SPECDOC_TRACKER_URL",
             format!("http://127.0.0.1:{tracker_port}"),

@@ -47,6 +47,7 @@ async fn debug_logs_and_errors_never_show_passwords_keys_or_tokens() {
     deployment.database_url = with_password(&deployment.database_url, "postgres", DB_PASSWORD);
     deployment.redis_url = with_password(&deployment.redis_url, "default", REDIS_PASSWORD);
     let logs = TempDir::new();
+    let auth_tokens = format!("admin={TOKEN}");
     let env = [
         ("RUST_LOG", "debug"),
         ("LOG_FORMAT", "json"),
@@ -54,6 +55,7 @@ async fn debug_logs_and_errors_never_show_passwords_keys_or_tokens() {
         ("GENAI_MODEL", "test-model"),
         ("GENAI_API_KEY", API_KEY),
         ("GENAI_MAX_ATTEMPTS", "1"),
+        ("AUTH_TOKENS", auth_tokens.as_str()),
     ];
     let mut processes = Vec::new();
     let mut ports = Vec::new();

@@ -195,7 +195,7 @@ fn client_of(url: &str, tls: ClientTls) -> Client {
     Client::new(&ClientConfig {
         scheduler_url: url.to_owned(),
         tracker_url: url.to_owned(),
-        token: None,
+        token: Some(specdoc_testkit::ADMIN_TOKEN.into()),
         tls,
     })
     .unwrap()
@@ -219,7 +219,7 @@ async fn a_job_round_trips_over_mtls_through_the_client_library_and_the_cli() {
     let client = Client::new(&ClientConfig {
         scheduler_url: scheduler_url.clone(),
         tracker_url: tracker_url.clone(),
-        token: None,
+        token: Some(specdoc_testkit::ADMIN_TOKEN.into()),
         tls: pki.client(Some((&pki.client_cert, &pki.client_key))),
     })
     .unwrap();
@@ -246,6 +246,7 @@ async fn a_job_round_trips_over_mtls_through_the_client_library_and_the_cli() {
         .args(["status", &submitted.job_id])
         .env("SPECDOC_SCHEDULER_URL", &scheduler_url)
         .env("SPECDOC_TRACKER_URL", &tracker_url)
+        .env("SPECDOC_TOKEN", specdoc_testkit::ADMIN_TOKEN)
         .env("TLS_CA", &pki.ca)
         .env("TLS_CLIENT_CERT", &pki.client_cert)
         .env("TLS_CLIENT_KEY", &pki.client_key)
@@ -262,6 +263,7 @@ async fn a_job_round_trips_over_mtls_through_the_client_library_and_the_cli() {
         .args(["status", &submitted.job_id])
         .env("SPECDOC_SCHEDULER_URL", &scheduler_url)
         .env("SPECDOC_TRACKER_URL", &tracker_url)
+        .env("SPECDOC_TOKEN", specdoc_testkit::ADMIN_TOKEN)
         .env("TLS_CA", &pki.ca)
         .env_remove("TLS_CLIENT_CERT")
         .env_remove("TLS_CLIENT_KEY")
@@ -338,7 +340,7 @@ async fn server_only_tls_serves_clients_that_trust_its_ca_and_nobody_else() {
     let half = Client::new(&ClientConfig {
         scheduler_url: url.clone(),
         tracker_url: url,
-        token: None,
+        token: Some(specdoc_testkit::ADMIN_TOKEN.into()),
         tls: ClientTls {
             ca: Some(pki.ca.clone()),
             cert: Some(pki.client_cert.clone()),
@@ -469,6 +471,8 @@ async fn specdoc_up_serves_mtls_and_the_cli_submits_over_it_with_flags() {
         .arg(&pki.client_cert)
         .arg("--tls-client-key")
         .arg(&pki.client_key)
+        .arg("--token-file")
+        .arg(data.path().join("admin-token"))
         .current_dir(specdoc_testkit::repo_root())
         .output()
         .unwrap();

@@ -323,7 +323,7 @@ async fn a_cursor_before_retained_events_is_out_of_range_and_a_finished_cursor_e
     let client = specdoc_client::Client::new(&specdoc_client::ClientConfig {
         scheduler_url: format!("http://127.0.0.1:{}", s.scheduler_port),
         tracker_url: format!("http://127.0.0.1:{}", s.tracker_port),
-        token: None,
+        token: Some(specdoc_testkit::ADMIN_TOKEN.into()),
         ..Default::default()
     })
     .unwrap();

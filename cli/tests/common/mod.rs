@@ -45,6 +45,9 @@ impl Deployment {
             .env("HTTP_LISTEN", format!("127.0.0.1:{}", free_port()))
             .env("RUST_LOG", "warn")
             .env("AUTH_TOKENS", specdoc_testkit::AUTH_TOKENS)
+            // Tests that flood on purpose set quotas of their own.
+            .env("QUOTA_SUBMISSIONS_PER_SECOND", "0")
+            .env("QUOTA_MAX_QUEUED", "0")
             .stdout(Stdio::null());
         for (key, value) in env {
             command.env(key, value);

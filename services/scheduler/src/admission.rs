@@ -25,7 +25,10 @@ impl SchedulerApi {
         traceparent: Option<String>,
     ) -> Result<SubmitJobResponse, ApiError> {
         let config = &self.config;
-        request.team_id = caller.team("team_id", &request.team_id)?.to_string();
+        let team = caller.team("team_id", &request.team_id)?;
+        // Before any parsing: a team over its quota costs one Redis round trip.
+        config.quotas.admit(&self.queue, &team).await?;
+        request.team_id = team.to_string();
         let (mut new, declared) =
             NewJob::from_request(request, config.max_spec_bytes, config.max_attempts)?;
         // Parsing a large spec is CPU work: keep it off the async threads.

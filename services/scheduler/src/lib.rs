@@ -4,14 +4,17 @@
 //! supported version), commits the job, its spec and its first event to the database, and only
 //! then dispatches it to Redis: the database is the record, Redis the fast path. If dispatch
 //! fails the job is still accepted; the [`reconcile`] loop re-dispatches committed jobs that
-//! Redis does not hold. `CancelJob` and `GetQueueStatus` complete the API. The periodic tasks
+//! Redis does not hold. `CancelJob` and `GetQueueStatus` complete the API; [`AdminApi`] manages API tokens. The periodic tasks
 //! (reaping, re-dispatch, retention) run under a leader lock, so any number of replicas is safe.
 
+pub mod admin;
 mod admission;
 mod api;
 pub mod cancel;
+pub mod quota;
 pub mod reconcile;
 
+pub use admin::AdminApi;
 pub use api::{SchedulerApi, queue_status};
 pub use cancel::cancel_job;
 
@@ -30,6 +33,8 @@ pub struct Config {
     pub reconcile_interval: Duration,
     /// Days finished jobs are kept; 0 keeps them forever.
     pub retention_days: u32,
+    /// Per-team submission quotas.
+    pub quotas: quota::Quotas,
     /// Days a finished job keeps all its events; after that only the terminal one stays, and a
     /// WatchJob cursor before it answers OUT_OF_RANGE. 0 keeps them as long as the job.
     pub event_retention_days: u32,
@@ -53,6 +58,7 @@ impl Default for Config {
             reconcile_interval: Duration::from_secs(5),
             retention_days: 30,
             event_retention_days: 7,
+            quotas: quota::Quotas::default(),
         }
     }
 }

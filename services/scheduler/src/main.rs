@@ -15,6 +15,8 @@ struct Args {
     connections: Connections,
     #[command(flatten)]
     limits: SpecLimits,
+    #[command(flatten)]
+    quotas: specdoc_scheduler::quota::QuotaArgs,
     /// Milliseconds between passes of the reconciler and lease reaper.
     #[arg(long, env = "RECONCILE_INTERVAL_MS", default_value_t = 5000)]
     reconcile_interval_ms: u64,
@@ -66,6 +68,7 @@ async fn main() -> anyhow::Result<()> {
         reconcile_interval: Duration::from_millis(args.reconcile_interval_ms.max(100)),
         retention_days: args.retention_days,
         event_retention_days: args.event_retention_days,
+        quotas: args.quotas.quotas().map_err(anyhow::Error::msg)?,
     };
     let api = specdoc_scheduler::SchedulerApi::new(store.clone(), queue.clone(), config);
     let stop = specdoc_runtime::shutdown_token();
@@ -82,9 +85,11 @@ async fn main() -> anyhow::Result<()> {
         store: Some(store.clone()),
         queue: Some(queue),
     };
-    let mut host = GrpcHost::new(conns.authenticator(&store)?);
+    let authenticator = conns.authenticator(&store)?;
+    let mut host = GrpcHost::new(authenticator.clone());
     if args.mode != Mode::Beat {
         host.add_service(api.into_service());
+        host.add_service(specdoc_scheduler::AdminApi(authenticator).into_service());
     }
     specdoc_runtime::serve(conns, host, dependencies, axum::Router::new(), stop).await?;
     tokio::time::timeout(Duration::from_secs(5), store.close())

@@ -115,7 +115,10 @@ async fn bad_specs_get_invalid_argument_naming_the_problem() {
     let status = client.submit_job(no_team).await.unwrap_err();
     assert_eq!(
         (status.code(), status.message()),
-        (Code::InvalidArgument, "team_id: is required")
+        (
+            Code::InvalidArgument,
+            "team_id: is required for an admin token"
+        )
     );
 
     let mut wrong_format = request(&specdoc_testkit::example("petstore.yaml"));
@@ -295,7 +298,11 @@ async fn an_expired_lease_is_reaped_and_the_job_dispatched_again() {
     .unwrap();
     let api = SchedulerApi::new(store.clone(), queue.clone(), Config::default());
     let submitted = api
-        .submit(request(&specdoc_testkit::example("petstore.yaml")), None)
+        .submit(
+            &specdoc_runtime::auth::Caller::Admin,
+            request(&specdoc_testkit::example("petstore.yaml")),
+            None,
+        )
         .await
         .unwrap();
     let id: specdoc_core::JobId = submitted.job_id.parse().unwrap();

@@ -2,12 +2,13 @@
 
 use crate::fanout::Fanout;
 use crate::watch::watch_job;
-use specdoc_core::{JobId, JobState, JobType, OutputFormat, TeamId, from_timestamp, now_millis};
+use specdoc_core::{JobId, JobState, JobType, OutputFormat, from_timestamp, now_millis};
 use specdoc_proto::Message;
 use specdoc_proto::job::v1 as job_pb;
 use specdoc_proto::tracker::v1::tracker_service_server::{TrackerService, TrackerServiceServer};
 use specdoc_proto::tracker::v1::*;
 use specdoc_runtime::ApiError;
+use specdoc_runtime::auth::Caller;
 use specdoc_runtime::eta::EtaEstimator;
 use specdoc_runtime::metrics::metrics;
 use specdoc_store::{JobFilter as StoreFilter, Store};
@@ -39,12 +40,18 @@ impl TrackerApi {
         TrackerServiceServer::new(self).max_encoding_message_size(usize::MAX)
     }
 
-    async fn job(&self, job_id: &str) -> Result<specdoc_core::Job, ApiError> {
+    /// The job `job_id`, if `caller` may see it: another team's job is NOT_FOUND, exactly
+    /// like a job that does not exist.
+    async fn job(&self, caller: &Caller, job_id: &str) -> Result<specdoc_core::Job, ApiError> {
         let id = JobId::parse_field(job_id)?;
-        self.store
+        let not_found = || format!("job {id}");
+        let job = self
+            .store
             .get_job(id)
             .await?
-            .ok_or_else(|| ApiError::NotFound(format!("job {id}")))
+            .ok_or_else(|| ApiError::NotFound(not_found()))?;
+        caller.check_sees(&job.team, not_found)?;
+        Ok(job)
     }
 
     /// A WatchJob cursor must point into the job's retained history: OUT_OF_RANGE when events
@@ -70,8 +77,12 @@ impl TrackerApi {
         }
     }
 
-    async fn list(&self, request: ListJobsRequest) -> Result<ListJobsResponse, ApiError> {
-        let filter = store_filter(request.filter.unwrap_or_default())?;
+    async fn list(
+        &self,
+        caller: &Caller,
+        request: ListJobsRequest,
+    ) -> Result<ListJobsResponse, ApiError> {
+        let filter = store_filter(caller, request.filter.unwrap_or_default())?;
         let limit = page_size(request.page_size);
         let before = match request.page_token.as_str() {
             "" => None,
@@ -86,8 +97,12 @@ impl TrackerApi {
         })
     }
 
-    async fn result(&self, request: GetJobResultRequest) -> Result<GetJobResultResponse, ApiError> {
-        let job = self.job(&request.job_id).await?;
+    async fn result(
+        &self,
+        caller: &Caller,
+        request: GetJobResultRequest,
+    ) -> Result<GetJobResultResponse, ApiError> {
+        let job = self.job(caller, &request.job_id).await?;
         if job.state != JobState::Completed {
             return Err(ApiError::FailedPrecondition(format!(
                 "job {} has no results: it is {}",
@@ -125,11 +140,12 @@ impl TrackerApi {
         })
     }
 
-    async fn stats(&self, request: GetStatsRequest) -> Result<GetStatsResponse, ApiError> {
-        let team = match request.team_id.as_str() {
-            "" => None,
-            team => Some(TeamId::parse_field(team)?),
-        };
+    async fn stats(
+        &self,
+        caller: &Caller,
+        request: GetStatsRequest,
+    ) -> Result<GetStatsResponse, ApiError> {
+        let team = caller.scope("team_id", &request.team_id)?;
         let days = match request.days {
             0 => 7,
             days @ 1..=365 => days,
@@ -202,7 +218,11 @@ fn page_size(requested: u32) -> u32 {
     }
 }
 
-fn store_filter(filter: specdoc_proto::tracker::v1::JobFilter) -> Result<StoreFilter, ApiError> {
+/// The store's filter for a request's, limited to what `caller` may see.
+fn store_filter(
+    caller: &Caller,
+    filter: specdoc_proto::tracker::v1::JobFilter,
+) -> Result<StoreFilter, ApiError> {
     let states = filter
         .states
         .iter()
@@ -213,10 +233,7 @@ fn store_filter(filter: specdoc_proto::tracker::v1::JobFilter) -> Result<StoreFi
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(StoreFilter {
-        team: match filter.team_id.as_str() {
-            "" => None,
-            team => Some(TeamId::parse_field(team)?),
-        },
+        team: caller.scope("filter.team_id", &filter.team_id)?,
         service: (!filter.service_name.is_empty()).then_some(filter.service_name),
         states,
         job_type: match filter.job_type {
@@ -276,7 +293,8 @@ impl TrackerService for TrackerApi {
         &self,
         request: Request<GetJobRequest>,
     ) -> Result<Response<GetJobResponse>, Status> {
-        let job = self.job(&request.into_inner().job_id).await?;
+        let caller = Caller::of(&request)?;
+        let job = self.job(&caller, &request.into_inner().job_id).await?;
         let eta = self.eta.eta(&job).await;
         Ok(Response::new(GetJobResponse {
             job: Some(job.to_proto(eta)),
@@ -287,15 +305,19 @@ impl TrackerService for TrackerApi {
         &self,
         request: Request<ListJobsRequest>,
     ) -> Result<Response<ListJobsResponse>, Status> {
-        Ok(Response::new(self.list(request.into_inner()).await?))
+        let caller = Caller::of(&request)?;
+        Ok(Response::new(
+            self.list(&caller, request.into_inner()).await?,
+        ))
     }
 
     async fn get_job_history(
         &self,
         request: Request<GetJobHistoryRequest>,
     ) -> Result<Response<GetJobHistoryResponse>, Status> {
+        let caller = Caller::of(&request)?;
         let request = request.into_inner();
-        let team = TeamId::parse_field(&request.team_id).map_err(ApiError::from)?;
+        let team = caller.team("team_id", &request.team_id)?;
         let filter = StoreFilter {
             team: Some(team),
             ..Default::default()
@@ -316,11 +338,12 @@ impl TrackerService for TrackerApi {
         &self,
         request: Request<WatchJobRequest>,
     ) -> Result<Response<Self::WatchJobStream>, Status> {
+        let caller = Caller::of(&request)?;
         let request = request.into_inner();
         let id = JobId::parse_field(&request.job_id).map_err(ApiError::from)?;
         // Subscribe before the job is read, so no live event can slip between the two.
         let live = self.fanout.subscribe_job(&id.to_string());
-        let job = self.job(&request.job_id).await?;
+        let job = self.job(&caller, &request.job_id).await?;
         self.check_cursor(&job, request.after_seq).await?;
         if job.state.is_terminal() && request.after_seq == job.last_seq {
             // The client saw the terminal event before it reconnected: nothing more will come.
@@ -343,7 +366,8 @@ impl TrackerService for TrackerApi {
         &self,
         request: Request<WatchJobsRequest>,
     ) -> Result<Response<Self::WatchJobsStream>, Status> {
-        let filter = store_filter(request.into_inner().filter.unwrap_or_default())?;
+        let caller = Caller::of(&request)?;
+        let filter = store_filter(&caller, request.into_inner().filter.unwrap_or_default())?;
         let mut live = self.fanout.subscribe();
         let store = self.store.clone();
         let (out, stream) = tokio::sync::mpsc::channel(WATCH_BUFFER);
@@ -414,13 +438,19 @@ impl TrackerService for TrackerApi {
         &self,
         request: Request<GetJobResultRequest>,
     ) -> Result<Response<GetJobResultResponse>, Status> {
-        Ok(Response::new(self.result(request.into_inner()).await?))
+        let caller = Caller::of(&request)?;
+        Ok(Response::new(
+            self.result(&caller, request.into_inner()).await?,
+        ))
     }
 
     async fn get_stats(
         &self,
         request: Request<GetStatsRequest>,
     ) -> Result<Response<GetStatsResponse>, Status> {
-        Ok(Response::new(self.stats(request.into_inner()).await?))
+        let caller = Caller::of(&request)?;
+        Ok(Response::new(
+            self.stats(&caller, request.into_inner()).await?,
+        ))
     }
 }

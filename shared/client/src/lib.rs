@@ -33,20 +33,24 @@
 //! in [`ClientTls::ca`]; a client certificate ([`ClientTls::cert`] and [`ClientTls::key`]) is
 //! presented to servers that require one (mTLS).
 
+mod admin;
 mod error;
 mod jobs;
 mod tls;
 mod watch;
 
+pub use admin::TokenFor;
 pub use error::Error;
 pub use jobs::{DocumentationJob, QualityJob, Submitted};
 pub use specdoc_core::{Generation, JobState, JobType, OutputFormat, Priority};
+pub use specdoc_proto::admin::v1::TokenInfo;
 pub use specdoc_proto::job::v1::{Job, JobEvent};
 pub use specdoc_proto::scheduler::v1::GetQueueStatusResponse as QueueStatus;
 pub use specdoc_proto::tracker::v1::GetJobResultResponse as JobResult;
 pub use specdoc_proto::tracker::v1::GetStatsResponse as Stats;
 pub use tls::ClientTls;
 
+use specdoc_proto::admin::v1::admin_service_client::AdminServiceClient;
 use specdoc_proto::scheduler::v1::scheduler_service_client::SchedulerServiceClient;
 use specdoc_proto::tracker::v1::tracker_service_client::TrackerServiceClient;
 use std::time::{Duration, Instant};
@@ -144,6 +148,7 @@ type Authed = InterceptedService<Channel, Auth>;
 pub struct Client {
     scheduler: SchedulerServiceClient<Authed>,
     tracker: TrackerServiceClient<Authed>,
+    admin: AdminServiceClient<Authed>,
     channels: [(&'static str, String, Channel); 2],
 }
 
@@ -190,6 +195,7 @@ impl Client {
         Ok(Self {
             scheduler: SchedulerServiceClient::with_interceptor(scheduler.clone(), auth.clone())
                 .max_encoding_message_size(usize::MAX),
+            admin: AdminServiceClient::with_interceptor(scheduler.clone(), auth.clone()),
             tracker: TrackerServiceClient::with_interceptor(tracker.clone(), auth)
                 .max_decoding_message_size(usize::MAX),
             channels: [

@@ -46,6 +46,13 @@ impl JobLabels {
     }
 }
 
+/// Labels of per-team counters.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct TeamLabels {
+    /// The team (bounded, see [`MAX_TEAM_LABELS`]).
+    pub team: String,
+}
+
 /// Labels of finished-job counters.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct OutcomeLabels {
@@ -138,6 +145,8 @@ pub struct Metrics {
     pub jobs_submitted: Family<JobLabels, Counter>,
     /// Jobs that reached a terminal state.
     pub jobs_finished: Family<OutcomeLabels, Counter>,
+    /// Submissions refused with RESOURCE_EXHAUSTED by a team quota.
+    pub quota_refusals: Family<TeamLabels, Counter>,
     /// Submission to terminal state, in seconds.
     pub job_seconds: Family<DurationLabels, Histogram>,
     /// Duration of pipeline steps in seconds.
@@ -190,6 +199,7 @@ impl Metrics {
         let metrics = Self {
             jobs_submitted: Family::default(),
             jobs_finished: Family::default(),
+            quota_refusals: Family::default(),
             job_seconds: Family::new_with_constructor(job_buckets),
             step_seconds: Family::new_with_constructor(step_buckets),
             queue_depth: Family::default(),
@@ -218,6 +228,11 @@ impl Metrics {
             "jobs_finished",
             "Jobs that reached a terminal state",
             m.jobs_finished.clone(),
+        );
+        r.register(
+            "quota_refusals",
+            "Submissions refused by a team quota",
+            m.quota_refusals.clone(),
         );
         r.register(
             "job_duration_seconds",
@@ -331,6 +346,15 @@ impl Metrics {
             tracing::error!(%error, "encoding metrics failed");
         }
         out
+    }
+
+    /// Counts a submission of `team` refused by its quota.
+    pub fn quota_refused(&self, team: &str) {
+        self.quota_refusals
+            .get_or_create(&TeamLabels {
+                team: team_label(team),
+            })
+            .inc();
     }
 
     /// Counts a job that reached `state` (`completed`, `failed` or `cancelled`), and its time

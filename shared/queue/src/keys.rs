@@ -42,6 +42,11 @@ impl Keys {
         format!("{}:backlog:{priority}", self.prefix)
     }
 
+    /// `P:quota:{team}`.
+    pub fn quota(&self, team: &TeamId) -> String {
+        format!("{}:quota:{team}", self.prefix)
+    }
+
     /// `P:leases`.
     pub fn leases(&self) -> String {
         format!("{}:leases", self.prefix)

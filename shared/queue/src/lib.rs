@@ -23,6 +23,7 @@
 //! | `P:cancel` | pub/sub channel | scheduler | `queue.v1.CancelSignal`s for running jobs |
 //! | `P:leader` | string (PX ttl) | schedulers | id of the scheduler running the periodic tasks; renewed by its holder |
 //! | `P:workers` | hash | workers | worker id → latest `queue.v1.WorkerHeartbeat` |
+//! | `P:quota:{team}` | string (PX ttl) | scheduler (admission) | the team's submission-rate state: the GCRA's theoretical arrival time (µs, Redis clock) |
 //!
 //! # Atomicity
 //!
@@ -36,10 +37,12 @@ mod control;
 mod dispatch;
 mod events;
 pub mod keys;
+mod quota;
 
 pub use control::CancelSubscription;
 pub use dispatch::{Backlog, Leased, QueueDepths};
 pub use events::EventBatch;
+pub use quota::{Quota, Refusal};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use std::time::Duration;
