@@ -32,7 +32,8 @@ EXTRA = ["RUST_LOG", "LOG_FORMAT", "OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_SERVICE_
          "OTEL_RESOURCE_ATTRIBUTES", "OTEL_TRACES_SAMPLER", "OTEL_TRACES_SAMPLER_ARG"]
 # Values the schema accepts for keys that are not free strings or integers.
 SAMPLES = {"schedulerMode": "beat", "logFormat": "text",
-           "otelExporterOtlpEndpoint": "http://collector.test:4317", "genaiBaseUrl": "https://llm.test/v1"}
+           "otelExporterOtlpEndpoint": "http://collector.test:4317", "genaiBaseUrl": "https://llm.test/v1",
+           "quotaOverrides": "payments=5/10/100"}
 
 
 def read_vars(bin_dir):

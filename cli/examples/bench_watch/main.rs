@@ -152,7 +152,7 @@ async fn main() -> anyhow::Result<()> {
         channels.push(endpoint.tcp_nodelay(true).connect().await?);
     }
     let bench = Bench {
-        scheduler: SchedulerServiceClient::new(scheduler),
+        scheduler: SchedulerServiceClient::new(authed(scheduler)),
         channels: Arc::new(channels),
         team: format!("bench-watch-{}", std::process::id()),
         submitted: Arc::new(AtomicU64::new(0)),
@@ -220,8 +220,14 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `channel` with the benchmark's admin token (`SPECDOC_TOKEN`, set by the run script).
+fn authed(channel: Channel) -> specdoc_testkit::Authed {
+    let token = std::env::var("SPECDOC_TOKEN").unwrap_or_default();
+    specdoc_testkit::authed(channel, &token)
+}
+
 struct Bench {
-    scheduler: SchedulerServiceClient<Channel>,
+    scheduler: SchedulerServiceClient<specdoc_testkit::Authed>,
     channels: Arc<Vec<Channel>>,
     team: String,
     /// Jobs submitted so far, to give each spec a path of its own (the worker caches the
@@ -369,7 +375,10 @@ async fn watch(round: Arc<Round>, channel: Channel, job_id: String) {
         job_id,
         after_seq: 0,
     };
-    let mut stream = match TrackerServiceClient::new(channel).watch_job(request).await {
+    let mut stream = match TrackerServiceClient::new(authed(channel))
+        .watch_job(request)
+        .await
+    {
         Ok(response) => response.into_inner(),
         Err(status) => {
             eprintln!("watch_job failed: {status}");

@@ -90,6 +90,7 @@ Call with (dict "root" $ "component" "worker").
   "REDIS_URL" (include "specdoc.urlFrom" (dict "root" .root "of" $v.redis "key" "redis-url" "what" "redis") | fromYaml)
   "DATABASE_URL" (include "specdoc.urlFrom" (dict "root" .root "of" $v.database "key" "database-url" "what" "database") | fromYaml)
 }}
+{{- $_ := set $env "AUTH_ADMIN_TOKEN" (include "specdoc.adminTokenFrom" .root | fromYaml) }}
 {{- if $v.tls.enabled }}
 {{- $dir := include "specdoc.tlsDir" .root }}
 {{- $_ := set $env "TLS_CERT" (printf "%s/tls.crt" $dir) }}
@@ -143,4 +144,14 @@ Call with (dict "root" $ "component" "worker").
 {{- fail "tls.enabled needs tls.secretName: a kubernetes.io/tls Secret with tls.crt, tls.key and ca.crt" }}
 {{- end -}}
 /etc/specdoc/tls
+{{- end }}
+
+{{/* The Secret holding the bootstrap admin token: the user's, or the one the chart makes. */}}
+{{- define "specdoc.authSecret" -}}
+{{- .Values.auth.existingSecret | default (printf "%s-auth" (include "specdoc.fullname" .)) }}
+{{- end }}
+
+{{/* An env var's value taken from the admin token Secret. */}}
+{{- define "specdoc.adminTokenFrom" -}}
+valueFrom: {secretKeyRef: {name: {{ include "specdoc.authSecret" . | quote }}, key: {{ .Values.auth.existingSecretKey | quote }}}}
 {{- end }}

@@ -2,8 +2,8 @@
 //!
 //! Every specdoc RPC carries `authorization: Bearer <token>`. A token maps to one team or to
 //! the administrators ([`Caller`]). Tokens come from two places:
-//! - a static list (`AUTH_TOKENS`, or the file `AUTH_TOKENS_FILE`), for small setups and for
-//!   the first admin token of a real one;
+//! - a static list (`AUTH_TOKENS`, or the file `AUTH_TOKENS_FILE`, and `AUTH_ADMIN_TOKEN`), for
+//!   small setups and for the first admin token of a real one;
 //! - the database table `api_tokens`, managed with `specdoc admin token create|revoke|list`,
 //!   which keeps only SHA-256 hashes.
 //!
@@ -115,11 +115,14 @@ impl Caller {
 /// Where the static tokens come from.
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct AuthArgs {
+    /// One admin token, bare (the Helm chart passes its generated Secret here).
+    #[arg(long, env = "AUTH_ADMIN_TOKEN", hide_env_values = true)]
+    pub auth_admin_token: Option<String>,
     /// Static tokens: comma-separated `admin=<token>` or `team:<team_id>=<token>` entries.
     #[arg(long, env = "AUTH_TOKENS", hide_env_values = true)]
     pub auth_tokens: Option<String>,
     /// A file of static tokens, one `admin=<token>` or `team:<team_id>=<token>` per line
-    /// (`#` starts a comment).
+    /// (lines starting with `#` are comments).
     #[arg(long, env = "AUTH_TOKENS_FILE")]
     pub auth_tokens_file: Option<PathBuf>,
 }
@@ -151,6 +154,18 @@ impl AuthArgs {
     /// An authenticator over these static tokens and, when given, the database's.
     pub fn authenticator(&self, store: Option<Store>) -> Result<Authenticator, ConfigError> {
         let mut tokens = Vec::new();
+        if let Some(token) = self
+            .auth_admin_token
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            let entry = format!("admin={token}");
+            tokens.extend(parse_entries(
+                "AUTH_ADMIN_TOKEN",
+                [entry.as_str()].into_iter(),
+            )?);
+        }
         if let Some(list) = &self.auth_tokens {
             tokens.extend(parse_entries("AUTH_TOKENS", list.split(','))?);
         }
@@ -171,8 +186,8 @@ fn parse_entries<'a>(
 ) -> Result<Vec<(String, Caller)>, ConfigError> {
     let mut out = Vec::new();
     for (i, entry) in entries.enumerate() {
-        let entry = entry.split('#').next().unwrap_or_default().trim();
-        if entry.is_empty() {
+        let entry = entry.trim();
+        if entry.is_empty() || entry.starts_with('#') {
             continue;
         }
         let error = |reason: &str| ConfigError::Entry {
