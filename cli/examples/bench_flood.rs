@@ -49,11 +49,10 @@ async fn main() -> anyhow::Result<()> {
     let scheduler_url = args[1].clone();
     let n: usize = args.get(2).map_or(Ok(300), |a| a.parse())?;
     let flooders: usize = args.get(3).map_or(Ok(64), |a| a.parse())?;
-    let token = std::env::var("SPECDOC_TOKEN").unwrap_or_default();
     let channel = tonic::transport::Endpoint::from_shared(scheduler_url)?
         .connect()
         .await?;
-    let mut client = SchedulerServiceClient::new(specdoc_testkit::authed(channel.clone(), &token));
+    let mut client = SchedulerServiceClient::new(specdoc_testkit::authed_from_env(channel.clone()));
 
     let alone = steady(&mut client, n).await?;
 
@@ -65,7 +64,7 @@ async fn main() -> anyhow::Result<()> {
         let channel = tonic::transport::Endpoint::from_shared(args[1].clone())?
             .connect()
             .await?;
-        let mut flood = SchedulerServiceClient::new(specdoc_testkit::authed(channel, &token));
+        let mut flood = SchedulerServiceClient::new(specdoc_testkit::authed_from_env(channel));
         let (stop, accepted, refused) = (stop.clone(), accepted.clone(), refused.clone());
         tasks.push(tokio::spawn(async move {
             while !stop.load(Relaxed) {

@@ -9,12 +9,6 @@ use specdoc_proto::scheduler::v1::scheduler_service_client::SchedulerServiceClie
 use specdoc_store::Store;
 use std::time::{Duration, Instant};
 
-/// `channel` with the benchmark's admin token (`SPECDOC_TOKEN`, set by the run script).
-fn authed(channel: tonic::transport::Channel) -> specdoc_testkit::Authed {
-    let token = std::env::var("SPECDOC_TOKEN").unwrap_or_default();
-    specdoc_testkit::authed(channel, &token)
-}
-
 const TINY_SPEC: &[u8] = br#"{"openapi":"3.0.3","info":{"title":"t","version":"1"},"paths":{"/ping":{"get":{"responses":{"200":{"description":"ok"}}}}}}"#;
 
 #[tokio::main]
@@ -33,7 +27,8 @@ async fn main() -> anyhow::Result<()> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Duration>(jobs);
     let per_task = jobs.div_ceil(concurrency);
     for task in 0..concurrency {
-        let mut client = SchedulerServiceClient::new(authed(channel.clone()));
+        let mut client =
+            SchedulerServiceClient::new(specdoc_testkit::authed_from_env(channel.clone()));
         let (tx, team) = (tx.clone(), team.clone());
         let count = per_task.min(jobs.saturating_sub(task * per_task));
         tokio::spawn(async move {

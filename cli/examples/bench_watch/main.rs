@@ -152,7 +152,7 @@ async fn main() -> anyhow::Result<()> {
         channels.push(endpoint.tcp_nodelay(true).connect().await?);
     }
     let bench = Bench {
-        scheduler: SchedulerServiceClient::new(authed(scheduler)),
+        scheduler: SchedulerServiceClient::new(specdoc_testkit::authed_from_env(scheduler)),
         channels: Arc::new(channels),
         team: format!("bench-watch-{}", std::process::id()),
         submitted: Arc::new(AtomicU64::new(0)),
@@ -218,12 +218,6 @@ async fn main() -> anyhow::Result<()> {
     }
     anyhow::ensure!(broken == 0, "{broken} streams broke");
     Ok(())
-}
-
-/// `channel` with the benchmark's admin token (`SPECDOC_TOKEN`, set by the run script).
-fn authed(channel: Channel) -> specdoc_testkit::Authed {
-    let token = std::env::var("SPECDOC_TOKEN").unwrap_or_default();
-    specdoc_testkit::authed(channel, &token)
 }
 
 struct Bench {
@@ -375,7 +369,7 @@ async fn watch(round: Arc<Round>, channel: Channel, job_id: String) {
         job_id,
         after_seq: 0,
     };
-    let mut stream = match TrackerServiceClient::new(authed(channel))
+    let mut stream = match TrackerServiceClient::new(specdoc_testkit::authed_from_env(channel))
         .watch_job(request)
         .await
     {

@@ -8,7 +8,8 @@ use specdoc_core::TeamId;
 use specdoc_queue::{Queue, Quota, Refusal};
 use specdoc_runtime::ApiError;
 use std::collections::HashMap;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// How long a team at its queued-jobs cap is asked to wait: about the time a worker slot
 /// takes to start its next job, so retries neither hammer nor idle.
@@ -38,11 +39,23 @@ pub const DEFAULT: Quota = Quota {
     max_queued: 1000,
 };
 
-/// Every team's quota.
+/// How long a team refused for its queued-jobs cap is refused here without asking Redis again.
+const QUEUE_FULL_RECHECK: Duration = Duration::from_millis(250);
+
+/// Until when a team is refused, the refusal's words, and its fixed retry delay (none: the time
+/// left).
+type Refused = (Instant, String, Option<Duration>);
+
+/// Every team's quota, and when each refused team may be asked about again.
 #[derive(Debug, Clone)]
 pub struct Quotas {
     default: Quota,
     teams: HashMap<TeamId, Quota>,
+    /// Teams refused lately, and until when: their next calls are refused in process, at no
+    /// Redis round trip, so a flood costs the scheduler as little as possible. Sound for the
+    /// rate (no submission can fit before the time Redis named); for the queued cap it is
+    /// at most [`QUEUE_FULL_RECHECK`] stale.
+    refused_until: Arc<Mutex<HashMap<TeamId, Refused>>>,
 }
 
 impl Default for Quotas {
@@ -93,6 +106,7 @@ impl Quotas {
         Self {
             default: quota,
             teams: HashMap::new(),
+            refused_until: Arc::default(),
         }
     }
 
@@ -116,6 +130,9 @@ impl Quotas {
         if quota.per_second <= 0.0 && quota.max_queued == 0 {
             return Ok(());
         }
+        if let Some(refused) = self.still_refused(team) {
+            return Err(refused);
+        }
         let refusal = match queue.admit(team, &quota).await {
             Ok(Ok(())) => return Ok(()),
             Ok(Err(refusal)) => refusal,
@@ -124,14 +141,13 @@ impl Quotas {
                 return Ok(());
             }
         };
-        let (message, retry_after) = match refusal {
+        let (message, retry_after, recheck) = match refusal {
             Refusal::TooFast(wait) => (
                 format!(
-                    "team {team} is over its submission rate ({}/s, bursts of {}); retry in {:.1}s",
-                    quota.per_second,
-                    quota.burst,
-                    wait.as_secs_f64()
+                    "team {team} is over its submission rate ({}/s, bursts of {}); see the retry delay",
+                    quota.per_second, quota.burst
                 ),
+                None,
                 wait,
             ),
             Refusal::TooManyQueued(queued) => (
@@ -139,14 +155,42 @@ impl Quotas {
                     "team {team} has {queued} jobs queued, its quota is {}; retry once some have started",
                     quota.max_queued
                 ),
-                QUEUE_FULL_RETRY,
+                Some(QUEUE_FULL_RETRY),
+                QUEUE_FULL_RECHECK,
             ),
         };
-        specdoc_runtime::metrics::metrics().quota_refused(team.as_str());
-        Err(ApiError::ResourceExhausted {
-            message,
-            subject: format!("team:{team}"),
-            retry_after,
-        })
+        let until = Instant::now() + recheck;
+        let error = refused(team, message.clone(), retry_after.unwrap_or(recheck));
+        self.lock()
+            .insert(team.clone(), (until, message, retry_after));
+        Err(error)
+    }
+
+    /// The refusal of a team refused lately, while it holds.
+    fn still_refused(&self, team: &TeamId) -> Option<ApiError> {
+        let mut refused_until = self.lock();
+        let (until, message, retry_after) = refused_until.get(team)?;
+        let left = until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            refused_until.remove(team);
+            return None;
+        }
+        Some(refused(team, message.clone(), retry_after.unwrap_or(left)))
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<TeamId, Refused>> {
+        // Single inserts and removes cannot leave the map inconsistent.
+        self.refused_until
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+fn refused(team: &TeamId, message: String, retry_after: Duration) -> ApiError {
+    specdoc_runtime::metrics::metrics().quota_refused(team.as_str());
+    ApiError::ResourceExhausted {
+        message,
+        subject: format!("team:{team}"),
+        retry_after,
     }
 }

@@ -49,6 +49,12 @@ pub fn authed(channel: tonic::transport::Channel, token: &str) -> Authed {
     tonic::service::interceptor::InterceptedService::new(channel, Bearer(value))
 }
 
+/// `channel` with the token in `SPECDOC_TOKEN` on every call (the benchmarks' run scripts set
+/// it).
+pub fn authed_from_env(channel: tonic::transport::Channel) -> Authed {
+    authed(channel, &std::env::var("SPECDOC_TOKEN").unwrap_or_default())
+}
+
 /// `channel` with [`ADMIN_TOKEN`] on every call.
 pub fn admin(channel: tonic::transport::Channel) -> Authed {
     authed(channel, ADMIN_TOKEN)
