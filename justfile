@@ -40,7 +40,7 @@ up *ARGS:
 test:
     #!/usr/bin/env bash
     set -euo pipefail
-    eval "$(scripts/ensure.sh redis postgres buf)"
+    eval "$(scripts/ensure.sh redis postgres buf browser)"
     just lint
     cargo build --workspace --bins
     cargo test --workspace --no-fail-fast
@@ -60,6 +60,15 @@ lint:
 fmt:
     cargo fmt --all
     {{buf}} format -w
+
+# The web monitor's browser test alone; `update` also refreshes docs/screenshots/ for the README.
+monitor-test update="":
+    #!/usr/bin/env bash
+    set -euo pipefail
+    eval "$(scripts/ensure.sh redis postgres browser)"
+    cargo build --workspace --bins
+    if [ -n "{{update}}" ]; then export SPECDOC_UPDATE_SCREENSHOTS=1; fi
+    cargo test -p specdoc-cli --test monitor -- --nocapture
 
 # The long chaos run: 200 workers killed with SIGKILL mid-job; every job must complete exactly once.
 chaos:

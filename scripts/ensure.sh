@@ -6,6 +6,8 @@
 #   scripts/ensure.sh postgres    a Postgres on 127.0.0.1:5432 that TEST_DATABASE_URL can reach;
 #                                 prints `export TEST_DATABASE_URL=...` when it had to set one (eval it)
 #   scripts/ensure.sh redis-server   the redis-server binary (for `specdoc up`'s private Redis)
+#   scripts/ensure.sh browser     Debian's chromium, and playwright-core into .tools/ (npm), for
+#                                 the web monitor's browser test
 # Uses the running servers when they answer. Installs with apt-get only as root (or with sudo).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -30,6 +32,14 @@ ensure_buf() {
   say "installing buf into .tools/ (npm @bufbuild/buf)"
   mkdir -p "$root/.tools"
   (cd "$root/.tools" && npm install --silent --no-audit --no-fund --prefix . @bufbuild/buf@1 >&2)
+}
+
+ensure_browser() {
+  [ -x /usr/bin/chromium ] || apt_install chromium chromium-driver
+  [ -f "$root/.tools/node_modules/playwright-core/package.json" ] && return
+  say "installing playwright-core into .tools/ (npm; it drives Debian's chromium, downloads no browser)"
+  mkdir -p "$root/.tools"
+  (cd "$root/.tools" && npm install --silent --no-audit --no-fund --prefix . playwright-core@1 >&2)
 }
 
 ensure_redis_server() {
@@ -80,6 +90,7 @@ for what in "$@"; do
     buf) ensure_buf ;;
     redis) ensure_redis ;;
     redis-server) ensure_redis_server ;;
+    browser) ensure_browser ;;
     postgres) ensure_postgres; drop_test_databases >&2 ;;
     *) echo "unknown: $what" >&2; exit 2 ;;
   esac

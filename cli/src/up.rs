@@ -24,7 +24,7 @@ pub struct UpArgs {
     /// gRPC address for all services.
     #[arg(long, default_value = "127.0.0.1:50051")]
     pub listen: std::net::SocketAddr,
-    /// HTTP address for /metrics and /healthz.
+    /// HTTP address for the web monitor, /metrics and /healthz.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub http_listen: std::net::SocketAddr,
     /// Redis URL; unset means the local default or a private redis-server.
@@ -139,10 +139,18 @@ async fn serve(args: &UpArgs, data_dir: &Path, redis_url: &str) -> Result<()> {
 
     let authenticator = args.auth.authenticator(Some(store.clone()))?;
     let token_file = ensure_admin_token(&authenticator, data_dir).await?;
+    let eta = specdoc_runtime::eta::EtaEstimator::new(store.clone(), queue.clone());
+    let monitor = specdoc_tracker::monitor::Monitor::new(
+        store.clone(),
+        queue.clone(),
+        fanout.clone(),
+        eta.clone(),
+        authenticator.clone(),
+        stop.clone(),
+    );
     let mut host = GrpcHost::new(authenticator.clone());
     host.add_service(scheduler.into_service());
     host.add_service(specdoc_scheduler::AdminApi(authenticator).into_service());
-    let eta = specdoc_runtime::eta::EtaEstimator::new(store.clone(), queue.clone());
     host.add_service(specdoc_tracker::TrackerApi::new(store.clone(), fanout, eta).into_service());
     host.add_service(specdoc_worker::WorkerApi(worker).into_service());
     let connections = Connections {
@@ -157,7 +165,7 @@ async fn serve(args: &UpArgs, data_dir: &Path, redis_url: &str) -> Result<()> {
     };
     let scheme = if args.tls.enabled() { "https" } else { "http" };
     eprintln!(
-        "specdoc is up: gRPC on {scheme}://{}, HTTP on http://{} (metrics at /metrics), data in {}",
+        "specdoc is up: gRPC on {scheme}://{}, web monitor on http://{}/ (metrics at /metrics), data in {}",
         args.listen,
         args.http_listen,
         data_dir.display()
@@ -175,7 +183,7 @@ async fn serve(args: &UpArgs, data_dir: &Path, redis_url: &str) -> Result<()> {
         &connections,
         host,
         dependencies,
-        axum::Router::new(),
+        specdoc_tracker::monitor::router(monitor),
         stop.clone(),
     )
     .await;

@@ -1,4 +1,5 @@
-//! `specdoc-tracker`: parse config, init logging, connect, serve until SIGTERM.
+//! `specdoc-tracker`: parse config, init logging, connect, serve (gRPC, and the web monitor on
+//! the HTTP port) until SIGTERM.
 
 use clap::Parser;
 use specdoc_queue::Queue;
@@ -26,14 +27,24 @@ async fn main() -> anyhow::Result<()> {
         stop.clone(),
         fanout.clone().run_reader(queue.clone()),
     );
-    let mut host = GrpcHost::new(conns.authenticator(&store)?);
+    let authenticator = conns.authenticator(&store)?;
     let eta = specdoc_runtime::eta::EtaEstimator::new(store.clone(), queue.clone());
+    let monitor = specdoc_tracker::monitor::Monitor::new(
+        store.clone(),
+        queue.clone(),
+        fanout.clone(),
+        eta.clone(),
+        authenticator.clone(),
+        stop.clone(),
+    );
+    let mut host = GrpcHost::new(authenticator);
     host.add_service(specdoc_tracker::TrackerApi::new(store.clone(), fanout, eta).into_service());
     let dependencies = Dependencies {
         store: Some(store.clone()),
         queue: Some(queue),
     };
-    specdoc_runtime::serve(conns, host, dependencies, axum::Router::new(), stop).await?;
+    let routes = specdoc_tracker::monitor::router(monitor);
+    specdoc_runtime::serve(conns, host, dependencies, routes, stop).await?;
     store.close().await;
     Ok(())
 }

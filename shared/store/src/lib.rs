@@ -23,7 +23,7 @@ pub use figures::QueueFigures;
 pub use jobs::{Inserted, JobFilter, Page};
 pub use lifecycle::{CancelOutcome, Results};
 pub use results::{Document, StoredResults};
-pub use rollups::{Percentiles, ScorePoint, Stats, date_of_day, day_of};
+pub use rollups::{DailyCount, Percentiles, ScorePoint, Stats, date_of_day, day_of};
 pub use tokens::{TokenRecord, TokenRole};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

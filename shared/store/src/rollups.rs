@@ -294,6 +294,59 @@ impl Store {
     }
 }
 
+/// One cell of the daily rollup: a day's finished jobs of one service in one state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DailyCount {
+    /// The day, `YYYY-MM-DD` (UTC).
+    pub day: String,
+    /// The service.
+    pub service: String,
+    /// The state the jobs finished in.
+    pub state: String,
+    /// Jobs.
+    pub jobs: u64,
+    /// Jobs among them with a quality score.
+    pub scored: u64,
+    /// The sum of those scores.
+    pub score_sum: u64,
+}
+
+impl Store {
+    /// Finished jobs of the last `days` UTC days per day, service and state, oldest day first:
+    /// the web monitor's jobs-per-day and score-per-service charts. Reads the rollups only.
+    pub async fn daily_counts(
+        &self,
+        team: Option<&TeamId>,
+        days: u32,
+        now: UnixMillis,
+    ) -> Result<Vec<DailyCount>> {
+        let since = day_of(now) - i64::from(days) + 1;
+        let rows = rows::query(
+            "SELECT day, service_name, state, CAST(SUM(jobs) AS BIGINT) AS n, \
+             CAST(SUM(scored) AS BIGINT) AS scored, CAST(SUM(score_sum) AS BIGINT) AS total \
+             FROM stats_daily WHERE day >= $1 AND ($2 IS NULL OR team_id = $2) \
+             GROUP BY day, service_name, state ORDER BY day, service_name, state"
+                .to_owned(),
+        )
+        .bind(since)
+        .bind(team.map(TeamId::as_str))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(DailyCount {
+                    day: date_of_day(row.try_get("day")?),
+                    service: row.try_get("service_name")?,
+                    state: row.try_get("state")?,
+                    jobs: count(row.try_get("n")?),
+                    scored: count(row.try_get("scored")?),
+                    score_sum: count(row.try_get("total")?),
+                })
+            })
+            .collect()
+    }
+}
+
 fn score_point(key: String, row: &sqlx::any::AnyRow) -> Result<Option<ScorePoint>> {
     let jobs = count(row.try_get("n")?);
     let total = count(row.try_get("total")?);

@@ -631,6 +631,33 @@ async fn stats_rollups_match_a_generated_history(store: Store) {
     );
     assert!(stats.queue_wait.is_some());
 
+    // The daily cells add up to the finished counts, and to each service's average score.
+    let daily = store
+        .daily_counts(Some(&TeamId::parse_field("alpha").unwrap()), 7, now)
+        .await
+        .unwrap();
+    for state in ["completed", "failed", "cancelled"] {
+        let by_day: u64 = daily
+            .iter()
+            .filter(|c| c.state == state)
+            .map(|c| c.jobs)
+            .sum();
+        let overall: u64 = stats
+            .by_state_and_type
+            .iter()
+            .filter(|c| c.0 == state)
+            .map(|c| c.2)
+            .sum();
+        assert_eq!(by_day, overall, "{state}: {daily:?}");
+    }
+    for point in &stats.score_by_service {
+        let cells = daily.iter().filter(|c| c.service == point.key);
+        let (scored, sum) = cells.fold((0, 0), |(n, s), c| (n + c.scored, s + c.score_sum));
+        assert_eq!(scored, point.jobs);
+        assert!((sum as f64 / scored as f64 - point.average).abs() < 1e-9);
+    }
+    assert!(daily.iter().all(|c| c.day == stats.score_trend[0].key));
+
     // The window: ten days on, the finished jobs have left a 7-day window but not an 11-day one.
     let later = now + 10 * 86_400_000;
     let alpha_team = TeamId::parse_field("alpha").unwrap();

@@ -2,8 +2,9 @@
 //! sidebar layout, method badges, print styles, and a small search filter that works on
 //! server-rendered content (the page is fully readable with JavaScript off).
 
-/// Content-Security-Policy for the page: nothing external, inline style and script only.
-pub(crate) const CSP: &str =
+/// Content-Security-Policy for the page: nothing external, inline style and script only. Sent
+/// as a header too by whoever serves the page (the web monitor).
+pub const CSP: &str =
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src data:";
 
 pub(crate) const CSS: &str = r#"

@@ -9,6 +9,8 @@ mod overview;
 mod rich;
 mod schemas;
 
+pub use assets::CSP;
+
 use std::collections::HashMap;
 
 use crate::common::{Grouping, SchemaIndex, Slugger, group_by_tag, subtypes};
