@@ -3,7 +3,8 @@
 # scheduler and worker on Postgres with the default quotas (20/s, bursts of 100, 1,000 queued);
 # team `steady` submits BENCH_QUOTA_JOBS jobs (default 300) one at a time, alone and then while
 # BENCH_FLOODERS clients (default 64) of team `flood` submit as fast as they can. Prints the
-# steady team's submit latency p50/p99 in both phases and the ratio.
+# steady team's submit latency p50/p99 in both phases and the ratio. BENCH_QUOTA_OFF=1 lifts the
+# flooding team's quota too, for comparison: every call of the flood is then a job accepted.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
@@ -33,9 +34,10 @@ SPECDOC_TOKEN="bench-admin-token-$$-$RANDOM$RANDOM"
 export DATABASE_URL="${admin%/*}/$db" REDIS_URL="redis://127.0.0.1:6379" REDIS_PREFIX="specdoc-bench-quota-$$" RUST_LOG=warn
 # The measured team has no quota of its own; the flooding team has the defaults.
 export AUTH_TOKENS="admin=$SPECDOC_TOKEN" SPECDOC_TOKEN QUOTA_OVERRIDES="steady=0/1/0"
+[ "${BENCH_QUOTA_OFF:-0}" = 1 ] && QUOTA_OVERRIDES="$QUOTA_OVERRIDES,flood=0/1/0"
 LISTEN="127.0.0.1:$port" HTTP_LISTEN="127.0.0.1:$((port + 1))" "$target/release/specdoc-scheduler" & pids+=($!)
 wait_port "$port"
 LISTEN="127.0.0.1:$((port + 2))" HTTP_LISTEN="127.0.0.1:$((port + 3))" MAX_CONCURRENT_JOBS=32 "$target/release/specdoc-worker" & pids+=($!)
 wait_port "$((port + 2))"
-echo "machine: $(nproc) cores; default quotas (20/s, burst 100, 1000 queued)"
+echo "machine: $(nproc) cores; quotas: $QUOTA_OVERRIDES, others the defaults (20/s, burst 100, 1000 queued)"
 "$target/release/examples/bench_flood" "http://127.0.0.1:$port" "${BENCH_QUOTA_JOBS:-300}" "${BENCH_FLOODERS:-64}"

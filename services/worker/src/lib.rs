@@ -7,6 +7,7 @@
 //! shutdown the worker stops leasing and lets in-flight jobs finish within the grace period.
 
 mod api;
+mod event_writer;
 mod execute;
 mod llm_cache;
 mod pipeline;
@@ -75,6 +76,8 @@ pub fn default_worker_id() -> String {
 pub struct Worker {
     pub(crate) store: Store,
     pub(crate) queue: Queue,
+    /// Step events of all running jobs, committed together.
+    pub(crate) events: event_writer::EventWriter,
     pub(crate) config: Config,
     /// Cancellation handles of the jobs running now.
     pub(crate) running: Mutex<HashMap<JobId, CancellationToken>>,
@@ -86,9 +89,11 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// A worker over a store and a queue.
+    /// A worker over a store and a queue. Call it on a Tokio runtime: it starts the loops that
+    /// write step events.
     pub fn new(store: Store, queue: Queue, config: Config) -> Arc<Self> {
         Arc::new(Self {
+            events: event_writer::EventWriter::start(store.clone()),
             store,
             queue,
             config,

@@ -101,9 +101,10 @@ impl Pipeline {
     async fn emit(&self, event: NewEvent) -> Result<(), Failure> {
         match self
             .worker
-            .store
-            .record_step(self.job.id, &self.lease, &event)
-            .await?
+            .events
+            .record(self.job.id, &self.lease, event)
+            .await
+            .map_err(|error| Failure::Transient(format!("database: {error}")))?
         {
             Some(recorded) => {
                 self.worker.publish(&self.job, &recorded).await;

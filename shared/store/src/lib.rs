@@ -21,7 +21,7 @@ mod tokens;
 
 pub use figures::QueueFigures;
 pub use jobs::{Inserted, JobFilter, Page};
-pub use lifecycle::{CancelOutcome, Results};
+pub use lifecycle::{CancelOutcome, Results, StepWrite};
 pub use results::{Document, StoredResults};
 pub use rollups::{DailyCount, Percentiles, ScorePoint, Stats, date_of_day, day_of};
 pub use tokens::{TokenRecord, TokenRole};

@@ -23,6 +23,17 @@ pub struct Results {
     pub failing_rules: Vec<String>,
 }
 
+/// One step event to record under a job's lease.
+#[derive(Debug, Clone)]
+pub struct StepWrite {
+    /// The job.
+    pub job: JobId,
+    /// The lease the writer holds.
+    pub lease: LeaseToken,
+    /// The event.
+    pub event: NewEvent,
+}
+
 /// The outcome of a cancellation request.
 #[derive(Debug, Clone)]
 pub enum CancelOutcome {
@@ -94,19 +105,37 @@ impl Store {
         lease: &LeaseToken,
         event: &NewEvent,
     ) -> Result<Option<JobEvent>> {
+        let write = StepWrite {
+            job: id,
+            lease: lease.clone(),
+            event: event.clone(),
+        };
+        let mut recorded = self.record_steps(std::slice::from_ref(&write)).await?;
+        Ok(recorded.pop().flatten())
+    }
+
+    /// Records step events of running jobs, in order, in one transaction: a worker's running
+    /// jobs share one commit instead of paying one each. Each write is its own compare-and-set
+    /// on its job's lease, so one job's lost lease (`None` in its place) does not affect the
+    /// others; a database error fails them all, and each job treats it as transient.
+    pub async fn record_steps(&self, writes: &[StepWrite]) -> Result<Vec<Option<JobEvent>>> {
         let now = now_millis();
         let mut tx = self.pool.begin().await?;
-        let update = rows::query(format!(
-            "UPDATE jobs SET last_seq = last_seq + 1, current_step = $3, progress = $4 \
-             WHERE id = $1 AND lease_token = $2 AND state = 'processing' RETURNING {JOB_COLUMNS}"
-        ))
-        .bind(id.to_string())
-        .bind(lease.0.clone())
-        .bind(event.step.as_str())
-        .bind(i64::from(event.progress));
-        let changed = change(&mut tx, update, now, event).await?;
+        let mut recorded = Vec::with_capacity(writes.len());
+        for write in writes {
+            let update = rows::query(format!(
+                "UPDATE jobs SET last_seq = last_seq + 1, current_step = $3, progress = $4 \
+                 WHERE id = $1 AND lease_token = $2 AND state = 'processing' RETURNING {JOB_COLUMNS}"
+            ))
+            .bind(write.job.to_string())
+            .bind(write.lease.0.clone())
+            .bind(write.event.step.as_str())
+            .bind(i64::from(write.event.progress));
+            let changed = change(&mut tx, update, now, &write.event).await?;
+            recorded.push(changed.map(|(_, e)| e));
+        }
         tx.commit().await?;
-        Ok(changed.map(|(_, e)| e))
+        Ok(recorded)
     }
 
     /// Completes a running job with its results, exactly once: only the holder of the current

@@ -5,7 +5,7 @@ use specdoc_core::{
     Generation, JobId, JobState, JobType, LeaseToken, NewEvent, NewJob, OutputFormat, Priority,
     ServiceName, Step, StepStatus, TeamId,
 };
-use specdoc_store::{CancelOutcome, JobFilter, Results, Store};
+use specdoc_store::{CancelOutcome, JobFilter, Results, StepWrite, Store};
 use specdoc_testkit::TempDir;
 
 /// Runs each listed test body against a fresh Postgres database and a fresh SQLite file.
@@ -32,6 +32,7 @@ both_backends!(
     idempotency_key_returns_the_first_job,
     lifecycle_numbers_events_without_gaps,
     a_stale_lease_changes_nothing,
+    a_batch_of_step_events_guards_each_write_by_its_own_lease,
     cancel_queued_running_and_finished,
     list_is_newest_first_with_cursor_pages,
     list_filters_by_service_state_type_and_time,
@@ -192,6 +193,39 @@ async fn lifecycle_numbers_events_without_gaps(store: Store) {
     assert_eq!(stored.documents.len(), 2);
     assert_eq!(stored.documents[0].content, b"# doc");
     assert_eq!(stored.quality_report, Some(vec![1, 2, 3]));
+}
+
+async fn a_batch_of_step_events_guards_each_write_by_its_own_lease(store: Store) {
+    // Two running jobs; the second's writer holds a stale lease.
+    let (first, second) = (new_job("alpha", None), new_job("beta", None));
+    let (lease, stale) = (LeaseToken::new(), LeaseToken::new());
+    for (job, lease) in [(&first, &lease), (&second, &LeaseToken::new())] {
+        store.insert_job(job).await.unwrap();
+        store
+            .start_attempt(job.id, lease, "w")
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let write = |job: &NewJob, lease: &LeaseToken, status| StepWrite {
+        job: job.id,
+        lease: lease.clone(),
+        event: NewEvent::step(Step::Parse, status, 5, "parse"),
+    };
+    let recorded = store
+        .record_steps(&[
+            write(&first, &lease, StepStatus::Started),
+            write(&second, &stale, StepStatus::Started),
+            write(&first, &lease, StepStatus::Succeeded),
+        ])
+        .await
+        .unwrap();
+    // The first job's two events follow its start event (seq 1 accepted, 2 started), in order;
+    // the stale write changed nothing.
+    let seqs: Vec<Option<u64>> = recorded.iter().map(|e| e.as_ref().map(|e| e.seq)).collect();
+    assert_eq!(seqs, [Some(3), None, Some(4)]);
+    assert_eq!(store.get_job(first.id).await.unwrap().unwrap().last_seq, 4);
+    assert_eq!(store.get_job(second.id).await.unwrap().unwrap().last_seq, 2);
 }
 
 async fn a_stale_lease_changes_nothing(store: Store) {
