@@ -3,8 +3,8 @@
 //! event it describes, in one transaction. A change whose condition no longer holds changes
 //! nothing and returns `None`: the caller lost its lease, or the job was cancelled meanwhile.
 
-use crate::rows::{self, JOB_COLUMNS};
-use crate::{Result, Store, events, rollups};
+use crate::rows::{self, EVENT_COLUMNS, JOB_COLUMNS};
+use crate::{Backend, Result, Store, events, rollups};
 use specdoc_core::{
     Job, JobEvent, JobId, JobState, LeaseToken, NewEvent, OutputFormat, Step, now_millis,
 };
@@ -123,16 +123,45 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let mut recorded = Vec::with_capacity(writes.len());
         for write in writes {
-            let update = rows::query(format!(
-                "UPDATE jobs SET last_seq = last_seq + 1, current_step = $3, progress = $4 \
-                 WHERE id = $1 AND lease_token = $2 AND state = 'processing' RETURNING {JOB_COLUMNS}"
-            ))
-            .bind(write.job.to_string())
-            .bind(write.lease.0.clone())
-            .bind(write.event.step.as_str())
-            .bind(i64::from(write.event.progress));
-            let changed = change(&mut tx, update, now, &write.event).await?;
-            recorded.push(changed.map(|(_, e)| e));
+            let event = match self.backend {
+                // One statement, one round trip: the guarded update feeds the event insert.
+                Backend::Postgres => {
+                    let row = rows::query(format!(
+                        "WITH changed AS (UPDATE jobs SET last_seq = last_seq + 1, current_step = $3, progress = $4 \
+                           WHERE id = $1 AND lease_token = $2 AND state = 'processing' \
+                           RETURNING id, last_seq, attempt) \
+                         INSERT INTO job_events ({EVENT_COLUMNS}) \
+                         SELECT id, last_seq, attempt, $3, $5, $6, $4, $7, $8 FROM changed \
+                         RETURNING {EVENT_COLUMNS}"
+                    ))
+                    .bind(write.job.to_string())
+                    .bind(write.lease.0.clone())
+                    .bind(write.event.step.as_str())
+                    .bind(i64::from(write.event.progress))
+                    .bind(write.event.status.as_str())
+                    .bind(write.event.state.as_str())
+                    .bind(write.event.message.as_str())
+                    .bind(now)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                    row.as_ref().map(rows::event).transpose()?
+                }
+                // SQLite allows no UPDATE inside a WITH: the update, then the insert.
+                Backend::Sqlite => {
+                    let update = rows::query(format!(
+                        "UPDATE jobs SET last_seq = last_seq + 1, current_step = $3, progress = $4 \
+                         WHERE id = $1 AND lease_token = $2 AND state = 'processing' RETURNING {JOB_COLUMNS}"
+                    ))
+                    .bind(write.job.to_string())
+                    .bind(write.lease.0.clone())
+                    .bind(write.event.step.as_str())
+                    .bind(i64::from(write.event.progress));
+                    change(&mut tx, update, now, &write.event)
+                        .await?
+                        .map(|(_, e)| e)
+                }
+            };
+            recorded.push(event);
         }
         tx.commit().await?;
         Ok(recorded)
