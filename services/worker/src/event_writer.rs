@@ -6,9 +6,12 @@
 //! records them all in one transaction ([`specdoc_store::Store::record_steps`]). Alone, an event
 //! is written at once; under load, one commit carries as many events as arrived during the
 //! previous one. Each write is still its own compare-and-set on its lease, so a job that lost its
-//! lease gets `None` without affecting the others.
+//! lease gets `None` without affecting the others. The committed events then go to the Redis
+//! stream in one pipelined round trip, before their jobs hear back, so each job's events still
+//! reach the stream in order.
 
-use specdoc_core::{JobEvent, JobId, LeaseToken, NewEvent};
+use specdoc_core::{Job, JobEvent, LeaseToken, NewEvent};
+use specdoc_queue::Queue;
 use specdoc_store::{StepWrite, Store};
 use std::sync::Arc;
 use tokio::sync::{Mutex, mpsc, oneshot};
@@ -21,39 +24,42 @@ const MAX_BATCH: usize = 128;
 
 type Reply = oneshot::Sender<Result<Option<JobEvent>, String>>;
 
+/// An event waiting to be written: the write, its job (for the stream record) and who waits.
+type Pending = (StepWrite, Job, Reply);
+
 /// The worker's handle on its writer loops; cheap to clone.
 #[derive(Debug, Clone)]
 pub(crate) struct EventWriter {
-    queue: mpsc::UnboundedSender<(StepWrite, Reply)>,
+    waiting: mpsc::UnboundedSender<Pending>,
 }
 
 impl EventWriter {
     /// Starts the writer loops on the current runtime. They end when the last handle drops.
-    pub(crate) fn start(store: Store) -> Self {
-        let (queue, waiting) = mpsc::unbounded_channel();
+    pub(crate) fn start(store: Store, queue: Queue) -> Self {
+        let (sender, waiting) = mpsc::unbounded_channel();
         let waiting = Arc::new(Mutex::new(waiting));
         for _ in 0..WRITERS {
-            tokio::spawn(write_batches(store.clone(), waiting.clone()));
+            tokio::spawn(write_batches(store.clone(), queue.clone(), waiting.clone()));
         }
-        Self { queue }
+        Self { waiting: sender }
     }
 
-    /// Records `event` of job `job` under `lease`: the recorded event, or `None` when the lease
-    /// no longer holds; an error says why the database refused.
+    /// Records `event` of `job` under `lease` and publishes it: the recorded event, or `None`
+    /// when the lease no longer holds; an error says why the database refused.
     pub(crate) async fn record(
         &self,
-        job: JobId,
+        job: &Job,
         lease: &LeaseToken,
         event: NewEvent,
     ) -> Result<Option<JobEvent>, String> {
         let (reply, answer) = oneshot::channel();
         let write = StepWrite {
-            job,
+            job: job.id,
             lease: lease.clone(),
             event,
         };
-        self.queue
-            .send((write, reply))
+        self.waiting
+            .send((write, job.clone(), reply))
             .map_err(|_| "the event writer stopped".to_owned())?;
         answer
             .await
@@ -63,7 +69,8 @@ impl EventWriter {
 
 async fn write_batches(
     store: Store,
-    waiting: Arc<Mutex<mpsc::UnboundedReceiver<(StepWrite, Reply)>>>,
+    queue: Queue,
+    waiting: Arc<Mutex<mpsc::UnboundedReceiver<Pending>>>,
 ) {
     loop {
         let mut batch = Vec::new();
@@ -81,16 +88,30 @@ async fn write_batches(
                 }
             }
         }
-        let (writes, replies): (Vec<StepWrite>, Vec<Reply>) = batch.into_iter().unzip();
+        let mut writes = Vec::with_capacity(batch.len());
+        let mut waiters = Vec::with_capacity(batch.len());
+        for (write, job, reply) in batch {
+            writes.push(write);
+            waiters.push((job, reply));
+        }
         match store.record_steps(&writes).await {
             Ok(recorded) => {
-                for (reply, recorded) in replies.into_iter().zip(recorded) {
+                let records: Vec<_> = waiters
+                    .iter()
+                    .zip(&recorded)
+                    .filter_map(|((job, _), event)| Some(job.event_record(event.as_ref()?)))
+                    .collect();
+                // A lost publish delays watchers, who also read the database, but loses nothing.
+                if let Err(error) = queue.publish_events(&records).await {
+                    tracing::warn!(events = records.len(), %error, "could not publish events");
+                }
+                for ((_, reply), recorded) in waiters.into_iter().zip(recorded) {
                     let _ = reply.send(Ok(recorded));
                 }
             }
             Err(error) => {
                 let error = error.to_string();
-                for reply in replies {
+                for (_, reply) in waiters {
                     let _ = reply.send(Err(error.clone()));
                 }
             }

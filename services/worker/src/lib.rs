@@ -93,7 +93,7 @@ impl Worker {
     /// write step events.
     pub fn new(store: Store, queue: Queue, config: Config) -> Arc<Self> {
         Arc::new(Self {
-            events: event_writer::EventWriter::start(store.clone()),
+            events: event_writer::EventWriter::start(store.clone(), queue.clone()),
             store,
             queue,
             config,

@@ -97,19 +97,17 @@ impl Pipeline {
             .await
     }
 
-    /// Records one event of this attempt; `Interrupted` when the lease no longer holds.
+    /// Records and publishes one event of this attempt; `Interrupted` when the lease no longer
+    /// holds.
     async fn emit(&self, event: NewEvent) -> Result<(), Failure> {
         match self
             .worker
             .events
-            .record(self.job.id, &self.lease, event)
+            .record(&self.job, &self.lease, event)
             .await
             .map_err(|error| Failure::Transient(format!("database: {error}")))?
         {
-            Some(recorded) => {
-                self.worker.publish(&self.job, &recorded).await;
-                Ok(())
-            }
+            Some(_) => Ok(()),
             None => Err(Failure::Interrupted),
         }
     }

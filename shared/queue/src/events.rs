@@ -40,6 +40,28 @@ impl Queue {
         Ok(())
     }
 
+    /// Publishes several events in one round trip (a pipeline), in order.
+    pub async fn publish_events(&self, records: &[EventRecord]) -> Result<()> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        for record in records {
+            pipe.cmd("XADD")
+                .arg(self.keys.events())
+                .arg("MAXLEN")
+                .arg("~")
+                .arg(STREAM_CAP)
+                .arg("*")
+                .arg("e")
+                .arg(record.encode_to_vec())
+                .ignore();
+        }
+        let mut conn = self.conn.clone();
+        pipe.query_async::<()>(&mut conn).await?;
+        Ok(())
+    }
+
     /// A dedicated reader of the event stream, starting after stream id `after` (to resume
     /// after a reconnect), or after the newest entry now when `None`.
     pub async fn event_reader(&self, after: Option<String>) -> Result<EventReader> {
