@@ -194,13 +194,16 @@ async fn serve(args: &UpArgs, data_dir: &Path, redis_url: &str) -> Result<()> {
 }
 
 /// The local admin token: created (in the database, hashed) on first start and written to
-/// `data_dir/admin-token`, readable by the owner only; kept as it is afterwards.
+/// `data_dir/admin-token`, readable by the owner only; kept as long as the database knows it.
 async fn ensure_admin_token(
     authenticator: &specdoc_runtime::auth::Authenticator,
     data_dir: &Path,
 ) -> Result<PathBuf> {
     let path = data_dir.join(ADMIN_TOKEN_FILE);
-    if path.is_file() {
+    // Kept while it still works: a database deleted without its token file gets a new token.
+    if let Ok(kept) = std::fs::read_to_string(&path)
+        && authenticator.authenticate(kept.trim()).await.is_ok()
+    {
         return Ok(path);
     }
     let (token, _) = authenticator
@@ -208,7 +211,7 @@ async fn ensure_admin_token(
         .await
         .map_err(|e| anyhow::anyhow!("cannot create the local admin token: {e}"))?;
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options

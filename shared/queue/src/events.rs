@@ -26,18 +26,7 @@ pub struct EventBatch {
 impl Queue {
     /// Appends an event to the live stream.
     pub async fn publish_event(&self, record: &EventRecord) -> Result<()> {
-        let mut conn = self.conn.clone();
-        redis::cmd("XADD")
-            .arg(self.keys.events())
-            .arg("MAXLEN")
-            .arg("~")
-            .arg(STREAM_CAP)
-            .arg("*")
-            .arg("e")
-            .arg(record.encode_to_vec())
-            .query_async::<()>(&mut conn)
-            .await?;
-        Ok(())
+        self.publish_events(std::slice::from_ref(record)).await
     }
 
     /// Publishes several events in one round trip (a pipeline), in order.

@@ -12,21 +12,9 @@ pub(crate) const CSP: &str = "default-src 'none'; style-src 'self'; script-src '
      img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
      base-uri 'none'";
 
-/// `text` safe to place in HTML content and in quoted attribute values.
-pub(crate) fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+/// `text` safe to place in HTML content and in quoted attribute values: the docs engine's
+/// escaping, so both escape the same characters the same way.
+pub(crate) use specdoc_docs::html::escape;
 
 /// `text` as a URL query value (RFC 3986 unreserved characters kept, the rest %-encoded).
 pub(crate) fn query_value(text: &str) -> String {
