@@ -77,7 +77,10 @@ impl SchedulerApi {
             job_id: job.id.to_string(),
             state: job.state.to_proto(),
             queue_position: position.unwrap_or(0),
-            eta: self.eta.eta(&job).await,
+            eta: match position {
+                Some(position) => self.eta.eta_at_position(&job, position).await,
+                None => self.eta.eta(&job).await,
+            },
             deduplicated: false,
         })
     }

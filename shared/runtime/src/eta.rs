@@ -89,9 +89,23 @@ impl EtaEstimator {
 
     /// The job's ETA, or `None` for a finished job (or when the figures cannot be read).
     pub async fn eta(&self, job: &Job) -> Option<pb::Eta> {
+        self.estimate(job, None).await
+    }
+
+    /// The ETA of a job just dispatched at `position` (1-based, in dispatch order, as the
+    /// enqueue script counts it): the jobs ahead are known without reading the queued jobs,
+    /// which keeps SubmitJob's cost flat however long the queue is.
+    pub async fn eta_at_position(&self, job: &Job, position: u64) -> Option<pb::Eta> {
+        self.estimate(job, Some(position.saturating_sub(1))).await
+    }
+
+    async fn estimate(&self, job: &Job, ahead: Option<u64>) -> Option<pb::Eta> {
         let progress = match job.state {
             JobState::Queued | JobState::Retrying => EtaProgress::Queued {
-                ahead: self.store.queued_ahead(job).await.ok()?,
+                ahead: match ahead {
+                    Some(ahead) => ahead,
+                    None => self.store.queued_ahead(job).await.ok()?,
+                },
                 running_left: self.running_left().await.ok()?,
             },
             JobState::Processing => EtaProgress::Running {
