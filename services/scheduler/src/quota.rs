@@ -110,15 +110,6 @@ impl Quotas {
         }
     }
 
-    /// No limits at all (benchmarks, tests that flood on purpose).
-    pub fn unlimited() -> Self {
-        Self::uniform(Quota {
-            per_second: 0.0,
-            burst: 0,
-            max_queued: 0,
-        })
-    }
-
     fn of(&self, team: &TeamId) -> Quota {
         self.teams.get(team).copied().unwrap_or(self.default)
     }
