@@ -1,120 +1,183 @@
-//! Group commit of step events across a worker's running jobs.
+//! Group commit of the writes running jobs make under their leases: step events and completions.
 //!
-//! Every step writes a started and a finished event under its job's lease. One transaction per
-//! event makes the database's commit the cost of a small job; instead, the jobs hand their
-//! events to a few writer loops, and each loop takes every event waiting at that moment and
-//! records them all in one transaction ([`specdoc_store::Store::record_steps`]). Alone, an event
-//! is written at once; under load, one commit carries as many events as arrived during the
-//! previous one. Each write is still its own compare-and-set on its lease, so a job that lost its
-//! lease gets `None` without affecting the others. The committed events then go to the Redis
-//! stream in one pipelined round trip, before their jobs hear back, so each job's events still
-//! reach the stream in order.
+//! One transaction per event would make the database's commit the cost of a small job, and a job
+//! that waited for each of its events would spend its life in round trips. Instead a job hands
+//! its writes to a writer loop and goes on; the loop takes every write waiting at that moment and
+//! records them all in one transaction ([`specdoc_store::Store::record_leased`]). Alone, a write
+//! is committed at once; under load, one commit carries as many writes as arrived during the
+//! previous one. The committed events then go to the Redis stream in one pipelined round trip.
+//!
+//! A job's writes always go to the same loop (chosen by its id), which handles them in order, so
+//! its events are committed and published in the order it made them, and its completion after
+//! them. A job learns of a write's outcome (a lost lease, a database error) through the [`Pending`]
+//! handle, at its next write or at the latest when it completes; [`EventWriter::flush`] waits
+//! until everything a job wrote is settled, before its attempt ends another way.
 
-use specdoc_core::{Job, JobEvent, LeaseToken, NewEvent};
+use specdoc_core::{Job, JobEvent, JobId, LeaseToken, NewEvent};
 use specdoc_queue::Queue;
-use specdoc_store::{StepWrite, Store};
-use std::sync::Arc;
-use tokio::sync::{Mutex, mpsc, oneshot};
+use specdoc_store::{Completion, LeasedWrite, StepWrite, Store};
+use std::hash::{BuildHasher, RandomState};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
 
-/// Writer loops: while one commits, the next collects the events that arrive meanwhile.
+/// Writer loops, each committing its own jobs' writes: while one commits, another collects.
 const WRITERS: usize = 2;
 
-/// Most events in one transaction.
-const MAX_BATCH: usize = 128;
+/// Most writes in one transaction.
+const MAX_BATCH: usize = 512;
 
-type Reply = oneshot::Sender<Result<Option<JobEvent>, String>>;
+/// Tries of a group whose transaction collided with another (a deadlock) before its jobs hear
+/// of the error. Other errors are not retried here: a commit whose outcome is unknown must not
+/// run twice.
+const TRIES: u32 = 3;
 
-/// An event waiting to be written: the write, its job (for the stream record) and who waits.
-type Pending = (StepWrite, Job, Reply);
+/// The outcome of a write: its event, `None` when the lease no longer held, or why it failed.
+pub(crate) type Outcome = Result<Option<JobEvent>, String>;
+
+/// A write handed to a loop and not settled yet.
+pub(crate) type Pending = oneshot::Receiver<Outcome>;
+
+enum Request {
+    /// A write of `job`, answered on the sender.
+    Write(LeasedWrite, Box<Job>, oneshot::Sender<Outcome>),
+    /// Answered once every earlier request of the loop is settled.
+    Flush(oneshot::Sender<()>),
+}
 
 /// The worker's handle on its writer loops; cheap to clone.
 #[derive(Debug, Clone)]
 pub(crate) struct EventWriter {
-    waiting: mpsc::UnboundedSender<Pending>,
+    loops: Vec<mpsc::UnboundedSender<Request>>,
+    hasher: RandomState,
 }
 
 impl EventWriter {
     /// Starts the writer loops on the current runtime. They end when the last handle drops.
     pub(crate) fn start(store: Store, queue: Queue) -> Self {
-        let (sender, waiting) = mpsc::unbounded_channel();
-        let waiting = Arc::new(Mutex::new(waiting));
-        for _ in 0..WRITERS {
-            tokio::spawn(write_batches(store.clone(), queue.clone(), waiting.clone()));
+        let loops = (0..WRITERS)
+            .map(|_| {
+                let (sender, requests) = mpsc::unbounded_channel();
+                tokio::spawn(write_groups(store.clone(), queue.clone(), requests));
+                sender
+            })
+            .collect();
+        Self {
+            loops,
+            hasher: RandomState::new(),
         }
-        Self { waiting: sender }
     }
 
-    /// Records `event` of `job` under `lease` and publishes it: the recorded event, or `None`
-    /// when the lease no longer holds; an error says why the database refused.
-    pub(crate) async fn record(
-        &self,
-        job: &Job,
-        lease: &LeaseToken,
-        event: NewEvent,
-    ) -> Result<Option<JobEvent>, String> {
-        let (reply, answer) = oneshot::channel();
+    fn loop_of(&self, job: JobId) -> &mpsc::UnboundedSender<Request> {
+        let index = self.hasher.hash_one(job) as usize % self.loops.len();
+        &self.loops[index]
+    }
+
+    fn send(&self, job: &Job, write: LeasedWrite) -> Pending {
+        let (reply, pending) = oneshot::channel();
+        // A stopped loop drops the sender, which the job reads as an error.
+        let _ = self
+            .loop_of(job.id)
+            .send(Request::Write(write, Box::new(job.clone()), reply));
+        pending
+    }
+
+    /// Queues step `event` of `job` under `lease`; the handle tells how it went.
+    pub(crate) fn record(&self, job: &Job, lease: &LeaseToken, event: NewEvent) -> Pending {
         let write = StepWrite {
             job: job.id,
             lease: lease.clone(),
             event,
         };
-        self.waiting
-            .send((write, job.clone(), reply))
-            .map_err(|_| "the event writer stopped".to_owned())?;
-        answer
-            .await
-            .map_err(|_| "the event writer stopped".to_owned())?
+        self.send(job, LeasedWrite::Step(write))
+    }
+
+    /// Queues the completion of `job`, after every write it queued before.
+    pub(crate) fn complete(&self, job: &Job, completion: Completion) -> Pending {
+        self.send(job, LeasedWrite::Complete(Box::new(completion)))
+    }
+
+    /// Waits until every write `job` queued so far is settled.
+    pub(crate) async fn flush(&self, job: JobId) {
+        let (reply, settled) = oneshot::channel();
+        if self.loop_of(job).send(Request::Flush(reply)).is_ok() {
+            let _ = settled.await;
+        }
     }
 }
 
-async fn write_batches(
-    store: Store,
-    queue: Queue,
-    waiting: Arc<Mutex<mpsc::UnboundedReceiver<Pending>>>,
-) {
-    loop {
-        let mut batch = Vec::new();
-        {
-            // Only collecting holds the lock; the commit below runs while another loop collects.
-            let mut waiting = waiting.lock().await;
-            let Some(first) = waiting.recv().await else {
-                return;
-            };
-            batch.push(first);
-            while batch.len() < MAX_BATCH {
-                match waiting.try_recv() {
-                    Ok(next) => batch.push(next),
-                    Err(_) => break,
+/// Reads a settled write: `Err` when it is not settled yet.
+pub(crate) fn settled(pending: &mut Pending) -> Result<Outcome, ()> {
+    match pending.try_recv() {
+        Ok(outcome) => Ok(outcome),
+        Err(oneshot::error::TryRecvError::Empty) => Err(()),
+        Err(oneshot::error::TryRecvError::Closed) => Ok(Err(STOPPED.to_owned())),
+    }
+}
+
+/// Waits for a write to settle.
+pub(crate) async fn outcome(pending: Pending) -> Outcome {
+    pending.await.unwrap_or_else(|_| Err(STOPPED.to_owned()))
+}
+
+const STOPPED: &str = "the event writer stopped";
+
+async fn write_groups(store: Store, queue: Queue, mut requests: mpsc::UnboundedReceiver<Request>) {
+    let mut waiting = Vec::new();
+    while requests.recv_many(&mut waiting, MAX_BATCH).await > 0 {
+        let mut writes = Vec::with_capacity(waiting.len());
+        let mut waiters = Vec::with_capacity(waiting.len());
+        let mut flushes = Vec::new();
+        for request in waiting.drain(..) {
+            match request {
+                Request::Write(write, job, reply) => {
+                    writes.push(write);
+                    waiters.push((job, reply));
                 }
+                Request::Flush(reply) => flushes.push(reply),
             }
         }
-        let mut writes = Vec::with_capacity(batch.len());
-        let mut waiters = Vec::with_capacity(batch.len());
-        for (write, job, reply) in batch {
-            writes.push(write);
-            waiters.push((job, reply));
+        if !writes.is_empty() {
+            let outcomes = commit(&store, &queue, &writes, &waiters).await;
+            for ((_, reply), outcome) in waiters.into_iter().zip(outcomes) {
+                let _ = reply.send(outcome);
+            }
         }
-        match store.record_steps(&writes).await {
-            Ok(recorded) => {
-                let records: Vec<_> = waiters
-                    .iter()
-                    .zip(&recorded)
-                    .filter_map(|((job, _), event)| Some(job.event_record(event.as_ref()?)))
-                    .collect();
-                // A lost publish delays watchers, who also read the database, but loses nothing.
-                if let Err(error) = queue.publish_events(&records).await {
-                    tracing::warn!(events = records.len(), %error, "could not publish events");
-                }
-                for ((_, reply), recorded) in waiters.into_iter().zip(recorded) {
-                    let _ = reply.send(Ok(recorded));
-                }
+        for reply in flushes {
+            let _ = reply.send(());
+        }
+    }
+}
+
+/// Commits a group (trying again a few times if its transaction fails) and publishes its events.
+async fn commit(
+    store: &Store,
+    queue: &Queue,
+    writes: &[LeasedWrite],
+    waiters: &[(Box<Job>, oneshot::Sender<Outcome>)],
+) -> Vec<Outcome> {
+    let mut tries = 0;
+    let recorded = loop {
+        tries += 1;
+        match store.record_leased(writes).await {
+            Ok(recorded) => break recorded,
+            Err(error) if error.is_conflict() && tries < TRIES => {
+                tracing::warn!(writes = writes.len(), %error, "group commit collided; trying again");
+                tokio::time::sleep(Duration::from_millis(20 * u64::from(tries))).await;
             }
             Err(error) => {
                 let error = error.to_string();
-                for (_, reply) in waiters {
-                    let _ = reply.send(Err(error.clone()));
-                }
+                return writes.iter().map(|_| Err(error.clone())).collect();
             }
         }
+    };
+    let records: Vec<_> = waiters
+        .iter()
+        .zip(&recorded)
+        .filter_map(|((job, _), event)| Some(job.event_record(event.as_ref()?)))
+        .collect();
+    // A lost publish delays watchers, who also read the database, but loses nothing.
+    if let Err(error) = queue.publish_events(&records).await {
+        tracing::warn!(events = records.len(), %error, "could not publish events");
     }
+    recorded.into_iter().map(Ok).collect()
 }

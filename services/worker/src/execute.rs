@@ -7,6 +7,7 @@ use specdoc_core::{Job, JobEvent, JobState, now_millis};
 use specdoc_queue::Leased;
 use specdoc_runtime::metrics::{JobTypeLabels, metrics};
 use specdoc_runtime::telemetry;
+use specdoc_store::Started;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use tokio::sync::OwnedSemaphorePermit;
@@ -14,9 +15,51 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 impl Worker {
-    /// Runs one leased job to its end; holds `_slot` meanwhile. The attempt is a span that
+    /// Starts the attempts of freshly leased jobs in one database round trip and publishes
+    /// their start events in one Redis round trip; returns the jobs to run. A job that is not
+    /// startable (cancelled while queued, already finished, a duplicate dispatch) is dropped
+    /// from the queue. If the database fails, the leases expire and the jobs are reclaimed.
+    pub(crate) async fn start_leased(&self, leased: Vec<Leased>) -> Vec<(Leased, Started)> {
+        let leases: Vec<_> = leased.iter().map(|l| (l.job_id, l.lease.clone())).collect();
+        let started = match self
+            .store
+            .start_attempts(&leases, &self.config.worker_id)
+            .await
+        {
+            Ok(started) => started,
+            Err(error) => {
+                tracing::warn!(jobs = leases.len(), %error, "cannot start the jobs");
+                return Vec::new();
+            }
+        };
+        let mut runnable = Vec::with_capacity(leased.len());
+        for (leased, started) in leased.into_iter().zip(started) {
+            match started {
+                Some(started) => runnable.push((leased, started)),
+                None => {
+                    tracing::debug!(job_id = %leased.job_id, "job not startable; dropping the delivery");
+                    self.ack(&leased).await;
+                }
+            }
+        }
+        let records: Vec<_> = runnable
+            .iter()
+            .map(|(_, s)| s.job.event_record(&s.event))
+            .collect();
+        if let Err(error) = self.queue.publish_events(&records).await {
+            tracing::warn!(events = records.len(), %error, "could not publish start events");
+        }
+        runnable
+    }
+
+    /// Runs one started job to its end; holds `_slot` meanwhile. The attempt is a span that
     /// continues the trace of the job's submission (its traceparent rides in the envelope).
-    pub(crate) async fn execute(self: Arc<Self>, leased: Leased, slot: OwnedSemaphorePermit) {
+    pub(crate) async fn execute(
+        self: Arc<Self>,
+        leased: Leased,
+        started: Started,
+        slot: OwnedSemaphorePermit,
+    ) {
         let span = tracing::info_span!(
             "job",
             otel.name = "run job",
@@ -25,33 +68,20 @@ impl Worker {
         );
         let traceparent = Some(leased.envelope.traceparent.as_str()).filter(|t| !t.is_empty());
         telemetry::continue_trace(&span, traceparent);
-        self.run_attempt(leased, slot).instrument(span).await;
+        self.run_attempt(leased, started, slot)
+            .instrument(span)
+            .await;
     }
 
-    async fn run_attempt(self: Arc<Self>, leased: Leased, _slot: OwnedSemaphorePermit) {
+    async fn run_attempt(
+        self: Arc<Self>,
+        leased: Leased,
+        started: Started,
+        _slot: OwnedSemaphorePermit,
+    ) {
         let id = leased.job_id;
         let lease = leased.lease.clone();
-        let job = match self
-            .store
-            .start_attempt(id, &lease, &self.config.worker_id)
-            .await
-        {
-            Ok(Some((job, event))) => {
-                self.publish(&job, &event).await;
-                job
-            }
-            Ok(None) => {
-                // Cancelled while queued, already finished, or a duplicate dispatch.
-                tracing::debug!(job_id = %id, "job not startable; dropping the delivery");
-                self.ack(&leased).await;
-                return;
-            }
-            Err(error) => {
-                // Leave the lease to expire: the job is reclaimed and retried.
-                tracing::warn!(job_id = %id, %error, "cannot start the job");
-                return;
-            }
-        };
+        let Started { job, spec, .. } = started;
         tracing::info!(job_id = %id, attempt = job.attempt, job_type = %job.job_type, "job started");
         if job.attempt == 1
             && let Some(traceparent) = &job.traceparent
@@ -68,9 +98,10 @@ impl Worker {
             worker: self.clone(),
             job: job.clone(),
             lease: lease.clone(),
+            unsettled: Default::default(),
         };
         let outcome = tokio::select! {
-            outcome = pipeline.run() => outcome,
+            outcome = pipeline.run(spec) => outcome,
             () = cancel.cancelled() => Err(Failure::Interrupted),
             () = tokio::time::sleep(self.config.job_timeout) => Err(Failure::TimedOut),
         };
@@ -78,6 +109,8 @@ impl Worker {
         if let Ok(mut running) = self.running.lock() {
             running.remove(&id);
         }
+        // Events the pipeline handed over precede the outcome in the record.
+        self.events.flush(id).await;
         self.record_outcome(&job, &leased, outcome).await;
         self.finished.fetch_add(1, Ordering::Relaxed);
     }
@@ -189,7 +222,7 @@ impl Worker {
 
     /// Publishes an event committed to the database on the live stream. A lost publish delays
     /// watchers, who also read the database, but loses nothing.
-    pub(crate) async fn publish(&self, job: &Job, event: &JobEvent) {
+    async fn publish(&self, job: &Job, event: &JobEvent) {
         if let Err(error) = self.queue.publish_event(&job.event_record(event)).await {
             tracing::warn!(job_id = %job.id, seq = event.seq, %error, "could not publish event");
         }

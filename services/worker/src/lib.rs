@@ -144,16 +144,29 @@ impl Worker {
         tokio::pin!(leasing_stopped);
         loop {
             while jobs.try_join_next().is_some() {}
-            let permit = tokio::select! {
+            let first = tokio::select! {
                 permit = slots.clone().acquire_owned() => match permit { Ok(p) => p, Err(_) => break },
                 () = &mut leasing_stopped => break,
             };
-            match self.queue.dequeue(self.config.lease).await {
-                Ok(Some(leased)) => {
-                    jobs.spawn(self.clone().execute(leased, permit));
+            // Every free slot is filled in one round trip to Redis and one to the database.
+            let mut permits = vec![first];
+            while let Ok(permit) = slots.clone().try_acquire_owned() {
+                permits.push(permit);
+            }
+            match self
+                .queue
+                .dequeue_many(self.config.lease, permits.len())
+                .await
+            {
+                Ok(leased) if !leased.is_empty() => {
+                    permits.truncate(leased.len());
+                    let started = self.start_leased(leased).await;
+                    for ((leased, started), permit) in started.into_iter().zip(permits) {
+                        jobs.spawn(self.clone().execute(leased, started, permit));
+                    }
                 }
-                Ok(None) => {
-                    drop(permit);
+                Ok(_) => {
+                    drop(permits);
                     if doorbell.is_none() {
                         doorbell = self.queue.doorbell().await.ok();
                     }

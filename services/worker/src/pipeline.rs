@@ -1,20 +1,23 @@
 //! The five steps of a job: parse → generate → format → score → store.
 //!
-//! Each step records a started and a finished event under the job's lease; a write the lease no
-//! longer guards (the job was cancelled or reclaimed) ends the pipeline at once. CPU-heavy work
+//! Each step records a started and a finished event under the job's lease. The job does not wait
+//! for each event's commit (the event writer commits them in groups, in order); it checks how its
+//! earlier writes went at every step, and a write the lease no longer guards (the job was
+//! cancelled or reclaimed) ends the pipeline there. The completion waits for its commit. CPU-heavy work
 //! (parsing, rendering, scoring) runs on the blocking pool so heartbeats and lease renewals keep
 //! flowing; the caller drops this future on cancel or timeout, which interrupts the step in
 //! progress.
 
 use crate::Worker;
+use crate::event_writer::{Outcome, Pending, outcome, settled};
 use specdoc_core::{
     Generation, Job, JobType, LeaseToken, NewEvent, OutputFormat, Step, StepStatus,
 };
 use specdoc_docs::{Score, Spec};
 use specdoc_proto::Message;
 use specdoc_runtime::metrics::{JobTypeLabels, StepLabels, metrics};
-use specdoc_store::Results;
-use std::sync::Arc;
+use specdoc_store::{Completion, Results};
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 use tracing::Instrument;
 
@@ -42,6 +45,16 @@ pub(crate) struct Pipeline {
     pub(crate) worker: Arc<Worker>,
     pub(crate) job: Job,
     pub(crate) lease: LeaseToken,
+    /// Writes handed to the event writer whose outcome the pipeline has not read yet.
+    pub(crate) unsettled: Mutex<Vec<Pending>>,
+}
+
+/// What a settled write means for the pipeline.
+fn checked(outcome: Outcome) -> Result<(), Failure> {
+    match outcome.map_err(|error| Failure::Transient(format!("database: {error}")))? {
+        Some(_) => Ok(()),
+        None => Err(Failure::Interrupted),
+    }
 }
 
 /// The span of one step, a child of the job's span (one trace per job, one span per step).
@@ -49,19 +62,33 @@ fn step_span(step: Step) -> tracing::Span {
     tracing::info_span!("step", otel.name = %step, step = %step)
 }
 
-/// Runs CPU-bound work on the blocking pool.
-async fn blocking<T: Send + 'static>(
-    work: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, Failure> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| Failure::Permanent(format!("the engine crashed on this spec: {e}")))
-}
+/// Specs up to this size are parsed, scored and rendered on the async thread itself: that takes
+/// well under a millisecond, less than handing the work to the blocking pool and back costs.
+const INLINE_SPEC_BYTES: u64 = 16 * 1024;
 
 impl Pipeline {
-    pub(crate) async fn run(self) -> Result<(), Failure> {
+    /// Runs CPU-bound work off the async threads (inline for a small spec). A panic in the
+    /// engine fails the job for good instead of the worker.
+    async fn blocking<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, Failure> {
+        let crashed = |e: &dyn std::fmt::Display| {
+            Failure::Permanent(format!("the engine crashed on this spec: {e}"))
+        };
+        if self.job.spec_bytes <= INLINE_SPEC_BYTES {
+            return std::panic::catch_unwind(std::panic::AssertUnwindSafe(work))
+                .map_err(|_| crashed(&"panic"));
+        }
+        tokio::task::spawn_blocking(work)
+            .await
+            .map_err(|e| crashed(&e))
+    }
+
+    /// Runs the steps on the job's spec, as read when the attempt started.
+    pub(crate) async fn run(self, spec: Vec<u8>) -> Result<(), Failure> {
         let documentation = self.job.job_type == JobType::Documentation;
-        let mut spec = self.parse().instrument(step_span(Step::Parse)).await?;
+        let mut spec = self.parse(spec).instrument(step_span(Step::Parse)).await?;
         let degraded = if documentation {
             let (filled, degraded) = self
                 .generate(spec)
@@ -97,19 +124,22 @@ impl Pipeline {
             .await
     }
 
-    /// Records and publishes one event of this attempt; `Interrupted` when the lease no longer
-    /// holds.
+    /// Hands one event of this attempt to the event writer, first reading how the earlier ones
+    /// went: `Interrupted` once the lease no longer holds.
     async fn emit(&self, event: NewEvent) -> Result<(), Failure> {
-        match self
-            .worker
-            .events
-            .record(&self.job, &self.lease, event)
-            .await
-            .map_err(|error| Failure::Transient(format!("database: {error}")))?
-        {
-            Some(_) => Ok(()),
-            None => Err(Failure::Interrupted),
-        }
+        let pending = self.worker.events.record(&self.job, &self.lease, event);
+        let mut unsettled = self.unsettled.lock().unwrap_or_else(|e| e.into_inner());
+        let mut outcomes = Vec::new();
+        unsettled.retain_mut(|pending| match settled(pending) {
+            Ok(outcome) => {
+                outcomes.push(outcome);
+                false
+            }
+            Err(()) => true,
+        });
+        unsettled.push(pending);
+        drop(unsettled);
+        outcomes.into_iter().try_for_each(checked)
     }
 
     async fn skip(&self, step: Step, progress: u32, why: &str) -> Result<(), Failure> {
@@ -146,18 +176,12 @@ impl Pipeline {
             .await
     }
 
-    async fn parse(&self) -> Result<Spec, Failure> {
+    async fn parse(&self, bytes: Vec<u8>) -> Result<Spec, Failure> {
         let since = self.started(Step::Parse, 5).await?;
-        let bytes = self
-            .worker
-            .store
-            .get_spec(self.job.id)
-            .await?
-            .ok_or_else(|| {
-                Failure::Permanent("the job's spec is missing from the database".into())
-            })?;
         let limits = self.worker.config.limits.clone();
-        let parsed = blocking(move || specdoc_docs::parse(&bytes, &limits)).await?;
+        let parsed = self
+            .blocking(move || specdoc_docs::parse(&bytes, &limits))
+            .await?;
         match parsed {
             Ok(spec) => {
                 let message = format!(
@@ -213,11 +237,12 @@ impl Pipeline {
                 Some("no LLM configured (GENAI_BASE_URL is unset)".to_owned()),
             ),
         };
-        let (spec, filled) = blocking(move || {
-            let filled = specdoc_docs::prose::fill_missing(&mut spec);
-            (spec, filled)
-        })
-        .await?;
+        let (spec, filled) = self
+            .blocking(move || {
+                let filled = specdoc_docs::prose::fill_missing(&mut spec);
+                (spec, filled)
+            })
+            .await?;
         let from_llm = llm.as_ref().map_or(String::new(), |e| {
             format!(
                 "the LLM wrote {} texts ({} requests, {} from cache); ",
@@ -247,25 +272,26 @@ impl Pipeline {
     ) -> Result<(Vec<(OutputFormat, Vec<u8>)>, Option<Score>), Failure> {
         let since = self.started(Step::Format, 45).await?;
         let formats = self.job.output_formats.clone();
-        let (documents, score) = blocking(move || {
-            // The documents carry a quality section, so the score is computed here; the score
-            // step then records it instead of computing it twice.
-            let score = specdoc_docs::score::score(&spec);
-            let documents: Vec<(OutputFormat, Vec<u8>)> = formats
-                .iter()
-                .map(|format| {
-                    let text = match format {
-                        OutputFormat::Markdown => {
-                            specdoc_docs::markdown::render(&spec, Some(&score))
-                        }
-                        OutputFormat::Html => specdoc_docs::html::render(&spec, Some(&score)),
-                    };
-                    (*format, text.into_bytes())
-                })
-                .collect();
-            (documents, score)
-        })
-        .await?;
+        let (documents, score) = self
+            .blocking(move || {
+                // The documents carry a quality section, so the score is computed here; the score
+                // step then records it instead of computing it twice.
+                let score = specdoc_docs::score::score(&spec);
+                let documents: Vec<(OutputFormat, Vec<u8>)> = formats
+                    .iter()
+                    .map(|format| {
+                        let text = match format {
+                            OutputFormat::Markdown => {
+                                specdoc_docs::markdown::render(&spec, Some(&score))
+                            }
+                            OutputFormat::Html => specdoc_docs::html::render(&spec, Some(&score)),
+                        };
+                        (*format, text.into_bytes())
+                    })
+                    .collect();
+                (documents, score)
+            })
+            .await?;
         let sizes: Vec<String> = documents
             .iter()
             .map(|(f, d)| format!("{f} {} bytes", d.len()))
@@ -280,7 +306,10 @@ impl Pipeline {
         let since = self.started(Step::Score, 75).await?;
         let score = match computed {
             Some(score) => score,
-            None => blocking(move || specdoc_docs::score::score(&spec)).await?,
+            None => {
+                self.blocking(move || specdoc_docs::score::score(&spec))
+                    .await?
+            }
         };
         let message = format!(
             "quality score {} with {} findings",
@@ -319,15 +348,21 @@ impl Pipeline {
             "stored {count} documents and a quality score of {}",
             score.overall
         );
-        match self
-            .worker
-            .store
-            .complete(self.job.id, &self.lease, &results, &message)
-            .await?
+        let degraded = results.degraded.is_some();
+        let completion = Completion {
+            job: self.job.id,
+            lease: self.lease.clone(),
+            results,
+            message,
+        };
+        // Queued behind the job's step events. Once it is committed the job is complete, whatever
+        // became of an earlier event; if it is not, the attempt ends as the completion says.
+        match outcome(self.worker.events.complete(&self.job, completion))
+            .await
+            .map_err(|error| Failure::Transient(format!("database: {error}")))?
         {
-            Some(event) => {
-                self.worker.publish(&self.job, &event).await;
-                if results.degraded.is_some() {
+            Some(_) => {
+                if degraded {
                     metrics()
                         .jobs_degraded
                         .get_or_create(&JobTypeLabels {

@@ -46,10 +46,11 @@ return 1
 static DEQUEUE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
--- KEYS: leases, lease-tokens, delayed.  ARGV: prefix, lease deadline, token, now
+-- KEYS: leases, lease-tokens, delayed.  ARGV: prefix, lease deadline, now, token per job wanted
+-- Returns id, envelope, id, envelope... of up to #ARGV - 3 jobs, each leased under its token.
 local prefix = ARGV[1]
 -- Retries whose backoff has passed join the back of their team's list.
-for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[4], 'LIMIT', 0, 100)) do
+for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[3], 'LIMIT', 0, 100)) do
   redis.call('ZREM', KEYS[3], member)
   local prio, team, id = string.match(member, '^([^|]+)|([^|]+)|(.+)$')
   if id then
@@ -60,30 +61,39 @@ for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[4], 'L
     redis.call('RPUSH', prefix .. ':backlog:' .. prio, '1')
   end
 end
-for _, prio in ipairs({'high', 'normal', 'low'}) do
-  local ring = prefix .. ':teams:' .. prio
-  local active = prefix .. ':active:' .. prio
-  for _ = 1, redis.call('LLEN', ring) do
-    local team = redis.call('LMOVE', ring, ring, 'LEFT', 'RIGHT')
-    if not team then break end
-    local ready = prefix .. ':ready:' .. prio .. ':' .. team
-    local id = redis.call('LPOP', ready)
-    if redis.call('LLEN', ready) == 0 then
-      redis.call('LREM', ring, 0, team)
-      redis.call('SREM', active, team)
-    end
-    if id then
-      redis.call('LPOP', prefix .. ':backlog:' .. prio)
-      local env = redis.call('GET', prefix .. ':env:' .. id)
-      if env then
-        redis.call('ZADD', KEYS[1], ARGV[2], id)
-        redis.call('HSET', KEYS[2], id, ARGV[3])
-        return {id, env}
+-- The next job in fair order: the highest priority with jobs, the next team in its ring.
+local function pick()
+  for _, prio in ipairs({'high', 'normal', 'low'}) do
+    local ring = prefix .. ':teams:' .. prio
+    local active = prefix .. ':active:' .. prio
+    for _ = 1, redis.call('LLEN', ring) do
+      local team = redis.call('LMOVE', ring, ring, 'LEFT', 'RIGHT')
+      if not team then break end
+      local ready = prefix .. ':ready:' .. prio .. ':' .. team
+      local id = redis.call('LPOP', ready)
+      if redis.call('LLEN', ready) == 0 then
+        redis.call('LREM', ring, 0, team)
+        redis.call('SREM', active, team)
+      end
+      if id then
+        redis.call('LPOP', prefix .. ':backlog:' .. prio)
+        local env = redis.call('GET', prefix .. ':env:' .. id)
+        if env then return id, env end
       end
     end
   end
+  return nil
 end
-return false
+local out = {}
+for i = 4, #ARGV do
+  local id, env = pick()
+  if not id then break end
+  redis.call('ZADD', KEYS[1], ARGV[2], id)
+  redis.call('HSET', KEYS[2], id, ARGV[i])
+  out[#out + 1] = id
+  out[#out + 1] = env
+end
+return out
 ",
     )
 });
@@ -287,29 +297,40 @@ impl Queue {
     /// Takes the next job in fair priority order and leases it for `lease`. `None` when nothing
     /// is queued.
     pub async fn dequeue(&self, lease: Duration) -> Result<Option<Leased>> {
-        let token = LeaseToken::new();
+        Ok(self.dequeue_many(lease, 1).await?.pop())
+    }
+
+    /// Takes up to `max` jobs in fair priority order (each pick moves on to the next team, as
+    /// `max` single calls would) and leases each for `lease` under a token of its own, in one
+    /// round trip. Empty when nothing is queued.
+    pub async fn dequeue_many(&self, lease: Duration, max: usize) -> Result<Vec<Leased>> {
+        let tokens: Vec<LeaseToken> = (0..max).map(|_| LeaseToken::new()).collect();
         let deadline = now_millis() + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
         let mut conn = self.conn.clone();
-        let reply: Option<(String, Vec<u8>)> = DEQUEUE
-            .key(self.keys.leases())
+        let mut call = DEQUEUE.prepare_invoke();
+        call.key(self.keys.leases())
             .key(self.keys.lease_tokens())
             .key(self.keys.delayed())
             .arg(self.keys.prefix())
             .arg(deadline)
-            .arg(&token.0)
-            .arg(now_millis())
-            .invoke_async(&mut conn)
-            .await?;
-        let Some((id, bytes)) = reply else {
-            return Ok(None);
-        };
-        let envelope: JobEnvelope = decode("job envelope", &bytes)?;
-        let job_id = id.parse().map_err(|_| Error::BadJobId(id.clone()))?;
-        Ok(Some(Leased {
-            job_id,
-            envelope,
-            lease: token,
-        }))
+            .arg(now_millis());
+        for token in &tokens {
+            call.arg(&token.0);
+        }
+        let reply: Vec<(String, Vec<u8>)> = call.invoke_async(&mut conn).await?;
+        reply
+            .into_iter()
+            .zip(tokens)
+            .map(|((id, bytes), lease)| {
+                let envelope: JobEnvelope = decode("job envelope", &bytes)?;
+                let job_id = id.parse().map_err(|_| Error::BadJobId(id.clone()))?;
+                Ok(Leased {
+                    job_id,
+                    envelope,
+                    lease,
+                })
+            })
+            .collect()
     }
 
     /// Extends a lease by `lease` from now. False when the lease is no longer ours.

@@ -7,12 +7,13 @@
 //! Every change a worker makes to a job is a compare-and-set on the job's current lease token, so
 //! a worker that lost its lease cannot overwrite a newer attempt; every change also appends an
 //! event numbered by the job's `last_seq`, in the same transaction, so events are gap-free and
-//! ordered. See `lifecycle.rs`.
+//! ordered. See `lifecycle.rs`, and `leased.rs` for the writes running jobs make in groups.
 
 mod events;
 mod figures;
 mod genai_cache;
 mod jobs;
+mod leased;
 mod lifecycle;
 mod results;
 mod rollups;
@@ -21,7 +22,8 @@ mod tokens;
 
 pub use figures::QueueFigures;
 pub use jobs::{Inserted, JobFilter, Page};
-pub use lifecycle::{CancelOutcome, Results, StepWrite};
+pub use leased::{Completion, LeasedWrite, Results, Started, StepWrite};
+pub use lifecycle::CancelOutcome;
 pub use results::{Document, StoredResults};
 pub use rollups::{DailyCount, Percentiles, ScorePoint, Stats, date_of_day, day_of};
 pub use tokens::{TokenRecord, TokenRole};
@@ -62,6 +64,13 @@ pub enum Error {
 }
 
 impl Error {
+    /// Whether the database rolled the transaction back for colliding with another one (a
+    /// deadlock or a serialization failure): trying it again is safe and likely to succeed.
+    pub fn is_conflict(&self) -> bool {
+        matches!(self, Error::Database(sqlx::Error::Database(e))
+            if matches!(e.code().as_deref(), Some("40P01" | "40001")))
+    }
+
     /// Whether retrying later may succeed (connection trouble, not a logic error).
     pub fn is_transient(&self) -> bool {
         matches!(

@@ -5,7 +5,7 @@
 //! histograms (four buckets per doubling), accurate to within 9%.
 
 use crate::rows;
-use crate::{Result, Store};
+use crate::{Backend, Result, Store};
 use specdoc_core::{Job, JobState, TeamId, UnixMillis};
 use sqlx::{Any, Row, Transaction};
 use std::collections::BTreeMap;
@@ -114,80 +114,200 @@ pub struct Stats {
     pub top_failing_rules: Vec<(String, u64)>,
 }
 
-/// Adds a job that just finished to the rollups, inside the transaction that finished it, as
-/// its last statements: a row's lock is then held only until the commit.
+/// Rows per rollup statement: bounded binds, whatever the group's size.
+const ROLLUP_CHUNK: usize = 200;
+
+/// Adds jobs that just finished (each with the distinct rules it failed) to the rollups, inside
+/// the transaction that finished them, as its last statements: a row's lock is then held only
+/// until the commit. The jobs are first summed per rollup row, so a group of jobs costs one
+/// upsert per table (one statement in all on Postgres); rows go in key order, so concurrent
+/// groups lock them in the same order.
 pub(crate) async fn record_finished(
     tx: &mut Transaction<'_, Any>,
-    job: &Job,
-    failing_rules: &[String],
+    backend: Backend,
+    finished: &[(Job, &[String])],
 ) -> Result<()> {
-    let Some(finished_at) = job.finished_at else {
+    let mut daily = Upsert::new(
+        "INSERT INTO stats_daily (day, team_id, service_name, job_type, state, shard, \
+         jobs, degraded, scored, score_sum) VALUES",
+        "ON CONFLICT (team_id, day, service_name, job_type, state, shard) DO UPDATE SET \
+         jobs = stats_daily.jobs + excluded.jobs, degraded = stats_daily.degraded + excluded.degraded, \
+         scored = stats_daily.scored + excluded.scored, score_sum = stats_daily.score_sum + excluded.score_sum",
+    );
+    let mut durations = Upsert::new(
+        "INSERT INTO stats_durations (day, team_id, job_type, metric, bucket, shard, jobs) VALUES",
+        "ON CONFLICT (team_id, day, job_type, metric, bucket, shard) DO UPDATE SET \
+         jobs = stats_durations.jobs + excluded.jobs",
+    );
+    let mut rules = Upsert::new(
+        "INSERT INTO stats_rule_failures (day, team_id, rule_id, shard, jobs) VALUES",
+        "ON CONFLICT (team_id, day, rule_id, shard) DO UPDATE SET \
+         jobs = stats_rule_failures.jobs + excluded.jobs",
+    );
+    for (job, failing_rules) in finished {
+        let Some(finished_at) = job.finished_at else {
+            continue;
+        };
+        let (day, team, job_type, shard) = (
+            Int(day_of(finished_at)),
+            Text(job.team.as_str()),
+            Text(job.job_type.as_str()),
+            Int(shard_of(job)),
+        );
+        let service = Text(job.service.as_str());
+        let score = job.quality_score.map(i64::from);
+        daily.add(
+            vec![
+                day,
+                team,
+                service,
+                job_type,
+                Text(job.state.as_str()),
+                shard,
+            ],
+            &[
+                1,
+                i64::from(job.degraded),
+                i64::from(score.is_some()),
+                score.unwrap_or(0),
+            ],
+        );
+        if let Some(started_at) = job.started_at {
+            let wait = Int(bucket_of(started_at - job.created_at));
+            durations.add(vec![day, team, job_type, Text("wait"), wait, shard], &[1]);
+            if job.state == JobState::Completed {
+                let run = Int(bucket_of(finished_at - started_at));
+                durations.add(vec![day, team, job_type, Text("run"), run, shard], &[1]);
+            }
+        }
+        for rule in *failing_rules {
+            rules.add(vec![day, team, Text(rule), shard], &[1]);
+        }
+    }
+    let tables = [daily, durations, rules];
+    let rows: Vec<Vec<RollupRow>> = tables.iter().map(Upsert::rows).collect();
+    let chunks = rows
+        .iter()
+        .map(|rows| rows.len().div_ceil(ROLLUP_CHUNK))
+        .max()
+        .unwrap_or(0);
+    for chunk in 0..chunks {
+        let pieces: Vec<Piece> = tables
+            .iter()
+            .zip(&rows)
+            .filter_map(|(table, rows)| Some((table, rows.chunks(ROLLUP_CHUNK).nth(chunk)?)))
+            .collect();
+        match backend {
+            // One statement, the first upserts as data-modifying CTEs: one round trip.
+            Backend::Postgres => upsert(tx, &pieces).await?,
+            // SQLite allows no INSERT inside a WITH.
+            Backend::Sqlite => {
+                for piece in pieces {
+                    upsert(tx, &[piece]).await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A value in a rollup row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Value<'a> {
+    Int(i64),
+    Text(&'a str),
+}
+use Value::{Int, Text};
+
+/// A rollup row: its key, then its amounts.
+type RollupRow<'a> = Vec<Value<'a>>;
+
+/// Some rows of one table, for one statement.
+type Piece<'u, 'a> = (&'u Upsert<'a>, &'u [RollupRow<'a>]);
+
+/// Additions to one rollup table, summed per row key. `head` and `tail` go around the VALUES.
+struct Upsert<'a> {
+    head: &'static str,
+    tail: &'static str,
+    sums: BTreeMap<Vec<Value<'a>>, Vec<i64>>,
+}
+
+impl<'a> Upsert<'a> {
+    fn new(head: &'static str, tail: &'static str) -> Self {
+        Self {
+            head,
+            tail,
+            sums: BTreeMap::new(),
+        }
+    }
+
+    fn add(&mut self, key: Vec<Value<'a>>, amounts: &[i64]) {
+        let sums = self
+            .sums
+            .entry(key)
+            .or_insert_with(|| vec![0; amounts.len()]);
+        for (sum, amount) in sums.iter_mut().zip(amounts) {
+            *sum += amount;
+        }
+    }
+
+    /// Key then amounts, in key order.
+    fn rows(&self) -> Vec<RollupRow<'a>> {
+        self.sums
+            .iter()
+            .map(|(key, sums)| {
+                key.iter()
+                    .copied()
+                    .chain(sums.iter().copied().map(Int))
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// Runs the pieces as one statement, placeholders numbered across them.
+async fn upsert(tx: &mut Transaction<'_, Any>, pieces: &[Piece<'_, '_>]) -> Result<()> {
+    let mut next = 0;
+    let mut statements: Vec<String> = pieces
+        .iter()
+        .map(|(table, rows)| {
+            let values: Vec<String> = rows
+                .iter()
+                .map(|row| {
+                    let marks: Vec<String> = row
+                        .iter()
+                        .map(|_| {
+                            next += 1;
+                            format!("${next}")
+                        })
+                        .collect();
+                    format!("({})", marks.join(", "))
+                })
+                .collect();
+            format!("{} {} {}", table.head, values.join(", "), table.tail)
+        })
+        .collect();
+    let Some(last) = statements.pop() else {
         return Ok(());
     };
-    let day = day_of(finished_at);
-    let team = job.team.as_str();
-    let job_type = job.job_type.as_str();
-    let shard = shard_of(job);
-    rows::query(
-        "INSERT INTO stats_daily (day, team_id, service_name, job_type, state, jobs, degraded, scored, score_sum, shard) \
-         VALUES ($1, $2, $3, $4, $5, 1, $6, $7, $8, $9) \
-         ON CONFLICT (team_id, day, service_name, job_type, state, shard) DO UPDATE SET \
-           jobs = stats_daily.jobs + 1, degraded = stats_daily.degraded + excluded.degraded, \
-           scored = stats_daily.scored + excluded.scored, score_sum = stats_daily.score_sum + excluded.score_sum"
-            .to_owned(),
-    )
-    .bind(day)
-    .bind(team)
-    .bind(job.service.as_str())
-    .bind(job_type)
-    .bind(job.state.as_str())
-    .bind(i64::from(job.degraded))
-    .bind(i64::from(job.quality_score.is_some()))
-    .bind(job.quality_score.map_or(0, i64::from))
-    .bind(shard)
-    .execute(&mut **tx)
-    .await?;
-    if let Some(started_at) = job.started_at {
-        let mut samples = vec![("wait", started_at - job.created_at)];
-        if job.state == JobState::Completed {
-            samples.push(("run", finished_at - started_at));
-        }
-        // One statement for all samples: each costs the database as much as its round trip.
-        let values = (0..samples.len())
-            .map(|i| format!("($1, $2, $3, ${}, ${}, 1, $4)", 5 + 2 * i, 6 + 2 * i))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut query = rows::query(format!(
-            "INSERT INTO stats_durations (day, team_id, job_type, metric, bucket, jobs, shard) VALUES {values} \
-             ON CONFLICT (team_id, day, job_type, metric, bucket, shard) DO UPDATE SET jobs = stats_durations.jobs + 1"
-        ))
-        .bind(day)
-        .bind(team)
-        .bind(job_type)
-        .bind(shard);
-        for (metric, millis) in samples {
-            query = query.bind(metric).bind(bucket_of(millis));
-        }
-        query.execute(&mut **tx).await?;
+    let sql = if statements.is_empty() {
+        last
+    } else {
+        let ctes: Vec<String> = statements
+            .iter()
+            .enumerate()
+            .map(|(i, statement)| format!("u{i} AS ({statement})"))
+            .collect();
+        format!("WITH {} {last}", ctes.join(", "))
+    };
+    let mut query = rows::query(sql);
+    for value in pieces.iter().flat_map(|(_, rows)| rows.iter().flatten()) {
+        query = match value {
+            Int(n) => query.bind(*n),
+            Text(text) => query.bind(*text),
+        };
     }
-    if !failing_rules.is_empty() {
-        // Rules are distinct per job, so no two rows of this statement hit the same key.
-        let values = (0..failing_rules.len())
-            .map(|i| format!("($1, $2, ${}, 1, $3)", 4 + i))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let mut query = rows::query(format!(
-            "INSERT INTO stats_rule_failures (day, team_id, rule_id, jobs, shard) VALUES {values} \
-             ON CONFLICT (team_id, day, rule_id, shard) DO UPDATE SET jobs = stats_rule_failures.jobs + 1"
-        ))
-        .bind(day)
-        .bind(team)
-        .bind(shard);
-        for rule in failing_rules {
-            query = query.bind(rule.as_str());
-        }
-        query.execute(&mut **tx).await?;
-    }
+    query.execute(&mut **tx).await?;
     Ok(())
 }
 

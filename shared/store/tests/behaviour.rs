@@ -9,7 +9,7 @@ use specdoc_core::{
     Generation, JobId, JobState, JobType, LeaseToken, NewEvent, NewJob, OutputFormat, Priority,
     ServiceName, Step, StepStatus, TeamId,
 };
-use specdoc_store::{CancelOutcome, JobFilter, Results, StepWrite, Store};
+use specdoc_store::{CancelOutcome, Completion, JobFilter, LeasedWrite, Results, StepWrite, Store};
 use specdoc_testkit::TempDir;
 
 both_backends!(
@@ -18,6 +18,7 @@ both_backends!(
     lifecycle_numbers_events_without_gaps,
     a_stale_lease_changes_nothing,
     a_batch_of_step_events_guards_each_write_by_its_own_lease,
+    a_group_of_steps_and_completions_records_each_job_in_order,
     cancel_queued_running_and_finished,
     list_is_newest_first_with_cursor_pages,
     list_filters_by_service_state_type_and_time,
@@ -202,6 +203,99 @@ async fn a_batch_of_step_events_guards_each_write_by_its_own_lease(store: Store)
     assert_eq!(seqs, [Some(3), None, Some(4)]);
     assert_eq!(store.get_job(first.id).await.unwrap().unwrap().last_seq, 4);
     assert_eq!(store.get_job(second.id).await.unwrap().unwrap().last_seq, 2);
+}
+
+async fn a_group_of_steps_and_completions_records_each_job_in_order(store: Store) {
+    // Three running jobs of one team; the second's writer holds a stale lease.
+    let jobs = [
+        new_job("alpha", None),
+        new_job("alpha", None),
+        new_job("alpha", None),
+    ];
+    let leases = [LeaseToken::new(), LeaseToken::new(), LeaseToken::new()];
+    let stale = LeaseToken::new();
+    for (job, lease) in jobs.iter().zip(&leases) {
+        store.insert_job(job).await.unwrap();
+        store
+            .start_attempt(job.id, lease, "w")
+            .await
+            .unwrap()
+            .unwrap();
+    }
+    let step = |job: &NewJob, lease: &LeaseToken, status, message: &str| {
+        LeasedWrite::Step(StepWrite {
+            job: job.id,
+            lease: lease.clone(),
+            event: NewEvent::step(Step::Score, status, 80, message),
+        })
+    };
+    let complete = |job: &NewJob, lease: &LeaseToken, score: u32| {
+        LeasedWrite::Complete(Box::new(Completion {
+            job: job.id,
+            lease: lease.clone(),
+            results: Results {
+                quality: Some((score, vec![score as u8])),
+                failing_rules: vec!["R1".into()],
+                ..Results::default()
+            },
+            message: format!("stored, score {score}"),
+        }))
+    };
+    let recorded = store
+        .record_leased(&[
+            step(&jobs[0], &leases[0], StepStatus::Started, "a started"),
+            step(&jobs[1], &stale, StepStatus::Started, "zombie"),
+            step(&jobs[0], &leases[0], StepStatus::Succeeded, "a finished"),
+            complete(&jobs[2], &leases[2], 70),
+            complete(&jobs[0], &leases[0], 90),
+            complete(&jobs[1], &stale, 10),
+        ])
+        .await
+        .unwrap();
+    let seqs: Vec<Option<u64>> = recorded.iter().map(|e| e.as_ref().map(|e| e.seq)).collect();
+    // accepted 1, started 2; then the first job's steps 3, 4 and completion 5.
+    assert_eq!(seqs, [Some(3), None, Some(4), Some(3), Some(5), None]);
+    let messages = |events: Vec<specdoc_core::JobEvent>| -> Vec<(u64, String)> {
+        events
+            .into_iter()
+            .map(|e| (e.seq, e.event.message))
+            .collect()
+    };
+    assert_eq!(
+        messages(store.events_after(jobs[0].id, 2, 100).await.unwrap()),
+        [
+            (3, "a started".to_owned()),
+            (4, "a finished".into()),
+            (5, "stored, score 90".into())
+        ]
+    );
+    for (job, score) in [(&jobs[0], 90), (&jobs[2], 70)] {
+        let done = store.get_job(job.id).await.unwrap().unwrap();
+        assert_eq!(
+            (done.state, done.quality_score),
+            (JobState::Completed, Some(score))
+        );
+        let results = store.get_results(job.id).await.unwrap();
+        assert_eq!(results.quality_report, Some(vec![score as u8]));
+    }
+    let untouched = store.get_job(jobs[1].id).await.unwrap().unwrap();
+    assert_eq!(
+        (untouched.state, untouched.last_seq),
+        (JobState::Processing, 2)
+    );
+    // Both completions count in the rollups, and so does the rule each failed.
+    let stats = store
+        .stats(None, 1, specdoc_core::now_millis())
+        .await
+        .unwrap();
+    let completed: u64 = stats
+        .by_state_and_type
+        .iter()
+        .filter(|(state, _, _)| state == "completed")
+        .map(|(_, _, n)| n)
+        .sum();
+    assert_eq!(completed, 2);
+    assert_eq!(stats.top_failing_rules, [("R1".to_owned(), 2)]);
 }
 
 async fn a_stale_lease_changes_nothing(store: Store) {

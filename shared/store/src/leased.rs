@@ -1,0 +1,461 @@
+//! Writes a worker makes under a job's lease, committed in groups: step events and completions of
+//! many running jobs share one transaction ([`Store::record_leased`]).
+//!
+//! Each write is still its own compare-and-set on its job's lease: a job whose lease moved on gets
+//! `None` in its place and the others are unaffected. On Postgres a group costs a fixed number of
+//! statements whatever its size: the writes travel as one JSON parameter (sqlx's `Any` driver
+//! cannot bind arrays) that `jsonb_to_recordset` turns back into rows. SQLite, a single process's
+//! embedded database, takes them one by one in the same transaction.
+
+use crate::lifecycle::change;
+use crate::rows::{self, EVENT_COLUMNS, JOB_COLUMNS};
+use crate::{Backend, Result, Store, rollups};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use specdoc_core::{
+    Job, JobEvent, JobId, JobState, LeaseToken, NewEvent, OutputFormat, Step, StepStatus,
+    now_millis,
+};
+use sqlx::{Any, Row, Transaction};
+use std::collections::HashMap;
+
+/// What a successful job leaves behind.
+#[derive(Debug, Clone, Default)]
+pub struct Results {
+    /// Rendered documents.
+    pub documents: Vec<(OutputFormat, Vec<u8>)>,
+    /// Overall score and the encoded `specdoc.job.v1.QualityScore` report.
+    pub quality: Option<(u32, Vec<u8>)>,
+    /// Why generation fell back to the deterministic writer, when it did.
+    pub degraded: Option<String>,
+    /// The distinct ids of the quality rules with findings, for the statistics.
+    pub failing_rules: Vec<String>,
+}
+
+/// One step event to record under a job's lease.
+#[derive(Debug, Clone)]
+pub struct StepWrite {
+    /// The job.
+    pub job: JobId,
+    /// The lease the writer holds.
+    pub lease: LeaseToken,
+    /// The event.
+    pub event: NewEvent,
+}
+
+/// A running job's completion: its results and its last event, COMPLETED.
+#[derive(Debug, Clone)]
+pub struct Completion {
+    /// The job.
+    pub job: JobId,
+    /// The lease the writer holds.
+    pub lease: LeaseToken,
+    /// What the job produced.
+    pub results: Results,
+    /// The completion event's message.
+    pub message: String,
+}
+
+impl Completion {
+    fn event(&self) -> NewEvent {
+        NewEvent {
+            step: Step::Store,
+            status: StepStatus::Succeeded,
+            state: JobState::Completed,
+            progress: 100,
+            message: self.message.clone(),
+        }
+    }
+}
+
+/// A job whose attempt just started, with what its pipeline needs first.
+#[derive(Debug, Clone)]
+pub struct Started {
+    /// The job after the change.
+    pub job: Job,
+    /// Its PROCESSING event.
+    pub event: JobEvent,
+    /// Its spec.
+    pub spec: Vec<u8>,
+}
+
+/// A write under a job's lease.
+#[derive(Debug, Clone)]
+pub enum LeasedWrite {
+    /// A step event of a running job.
+    Step(StepWrite),
+    /// The completion of a running job.
+    Complete(Box<Completion>),
+}
+
+impl Store {
+    /// Starts new attempts of QUEUED (or RETRYING) jobs, each under its lease, and reads their
+    /// specs: on Postgres in one statement for the whole group. `None` in place of a job that is
+    /// not startable any more (cancelled, finished, or taken by another worker).
+    pub async fn start_attempts(
+        &self,
+        leases: &[(JobId, LeaseToken)],
+        worker: &str,
+    ) -> Result<Vec<Option<Started>>> {
+        if self.backend == Backend::Sqlite || leases.len() == 1 {
+            let mut started = Vec::with_capacity(leases.len());
+            for (id, lease) in leases {
+                let job = match self.start_attempt(*id, lease, worker).await? {
+                    Some((job, event)) => {
+                        self.get_spec(*id)
+                            .await?
+                            .map(|spec| Started { job, event, spec })
+                    }
+                    None => None,
+                };
+                started.push(job);
+            }
+            return Ok(started);
+        }
+        let now = now_millis();
+        let event = NewEvent::lifecycle(
+            JobState::Processing,
+            0,
+            format!("started by worker {worker}"),
+        );
+        let input: Vec<serde_json::Value> = leases
+            .iter()
+            .map(|(id, lease)| serde_json::json!({"job_id": id.to_string(), "lease": lease.0}))
+            .collect();
+        let returned = prefixed_job_columns();
+        let rows = rows::query(format!(
+            "WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(job_id text, lease text)), \
+             changed AS (UPDATE jobs SET state = 'processing', attempt = jobs.attempt + 1, \
+               lease_token = x.lease, started_at = $2, current_step = NULL, progress = 0, \
+               last_seq = jobs.last_seq + 1 \
+               FROM input x WHERE jobs.id = x.job_id AND jobs.state IN ('queued', 'retrying') \
+               RETURNING {returned}), \
+             recorded AS (INSERT INTO job_events ({EVENT_COLUMNS}) \
+               SELECT id, last_seq, attempt, $3, $4, $5, 0, $6, $2 FROM changed) \
+             SELECT changed.*, specs.content FROM changed JOIN specs ON specs.job_id = changed.id"
+        ))
+        .bind(serde_json::Value::Array(input).to_string())
+        .bind(now)
+        .bind(event.step.as_str())
+        .bind(event.status.as_str())
+        .bind(event.state.as_str())
+        .bind(event.message.as_str())
+        .fetch_all(&self.pool)
+        .await?;
+        let mut started: HashMap<JobId, Started> = HashMap::new();
+        for row in &rows {
+            let job = rows::job(row)?;
+            let event = JobEvent {
+                job_id: job.id,
+                seq: job.last_seq,
+                attempt: job.attempt,
+                time: now,
+                event: event.clone(),
+            };
+            let spec = row.try_get("content")?;
+            started.insert(job.id, Started { job, event, spec });
+        }
+        Ok(leases.iter().map(|(id, _)| started.remove(id)).collect())
+    }
+
+    /// Records step events and completions of running jobs in one transaction, returning each
+    /// write's event (`None` where the lease no longer holds). Writes of one job are applied in
+    /// the order given; a job's completion must come after its step events. A database error
+    /// fails them all, and each job treats it as transient.
+    pub async fn record_leased(&self, writes: &[LeasedWrite]) -> Result<Vec<Option<JobEvent>>> {
+        let now = now_millis();
+        let mut steps = Vec::new();
+        let mut completions = Vec::new();
+        for (i, write) in writes.iter().enumerate() {
+            match write {
+                LeasedWrite::Step(step) => steps.push((i, step)),
+                LeasedWrite::Complete(completion) => completions.push((i, completion.as_ref())),
+            }
+        }
+        let mut recorded = vec![None; writes.len()];
+        let mut tx = self.pool.begin().await?;
+        // Steps first: a job's completion follows its step events in the same group.
+        let step_events = match self.backend {
+            Backend::Postgres => steps_postgres(&mut tx, &steps, now).await?,
+            Backend::Sqlite => steps_one_by_one(&mut tx, &steps, now).await?,
+        };
+        for ((i, _), event) in steps.iter().zip(step_events) {
+            recorded[*i] = event;
+        }
+        let completed = match self.backend {
+            Backend::Postgres => complete_postgres(&mut tx, &completions, now).await?,
+            Backend::Sqlite => complete_one_by_one(&mut tx, &completions, now).await?,
+        };
+        let mut finished = Vec::with_capacity(completed.len());
+        for ((i, completion), job) in completions.iter().zip(completed) {
+            if let Some(job) = job {
+                recorded[*i] = Some(JobEvent {
+                    job_id: job.id,
+                    seq: job.last_seq,
+                    attempt: job.attempt,
+                    time: now,
+                    event: completion.event(),
+                });
+                finished.push((job, completion.results.failing_rules.as_slice()));
+            }
+        }
+        rollups::record_finished(&mut tx, self.backend, &finished).await?;
+        tx.commit().await?;
+        Ok(recorded)
+    }
+
+    /// Records step events of running jobs, in order, in one transaction; see
+    /// [`Store::record_leased`].
+    pub async fn record_steps(&self, writes: &[StepWrite]) -> Result<Vec<Option<JobEvent>>> {
+        let writes: Vec<LeasedWrite> = writes.iter().cloned().map(LeasedWrite::Step).collect();
+        self.record_leased(&writes).await
+    }
+
+    /// Records one step event of a running job. `None` when `lease` is no longer the job's lease.
+    pub async fn record_step(
+        &self,
+        id: JobId,
+        lease: &LeaseToken,
+        event: &NewEvent,
+    ) -> Result<Option<JobEvent>> {
+        let write = StepWrite {
+            job: id,
+            lease: lease.clone(),
+            event: event.clone(),
+        };
+        Ok(self.record_steps(&[write]).await?.pop().flatten())
+    }
+
+    /// Completes a running job with its results, exactly once: only the holder of the current
+    /// lease can, and only while the job is PROCESSING.
+    pub async fn complete(
+        &self,
+        id: JobId,
+        lease: &LeaseToken,
+        results: &Results,
+        message: &str,
+    ) -> Result<Option<JobEvent>> {
+        let write = LeasedWrite::Complete(Box::new(Completion {
+            job: id,
+            lease: lease.clone(),
+            results: results.clone(),
+            message: message.to_owned(),
+        }));
+        Ok(self.record_leased(&[write]).await?.pop().flatten())
+    }
+}
+
+/// All step events in one statement: per job, the guarded update advances `last_seq` by its
+/// number of events, and the events take the numbers it skipped over, in the order given.
+async fn steps_postgres(
+    tx: &mut Transaction<'_, Any>,
+    steps: &[(usize, &StepWrite)],
+    now: i64,
+) -> Result<Vec<Option<JobEvent>>> {
+    if steps.is_empty() {
+        return Ok(Vec::new());
+    }
+    let input: Vec<serde_json::Value> = steps
+        .iter()
+        .enumerate()
+        .map(|(i, (_, w))| {
+            serde_json::json!({
+                "i": i,
+                "job_id": w.job.to_string(),
+                "lease": w.lease.0,
+                "step": w.event.step.as_str(),
+                "status": w.event.status.as_str(),
+                "state": w.event.state.as_str(),
+                "progress": w.event.progress,
+                "message": w.event.message,
+            })
+        })
+        .collect();
+    let rows = rows::query(format!(
+        "WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(i bigint, job_id text, \
+           lease text, step text, status text, state text, progress bigint, message text)), \
+         per_job AS (SELECT job_id, lease, COUNT(*) AS n, MAX(i) AS last FROM input GROUP BY job_id, lease), \
+         changed AS (UPDATE jobs SET last_seq = jobs.last_seq + p.n, current_step = l.step, progress = l.progress \
+           FROM per_job p JOIN input l ON l.i = p.last \
+           WHERE jobs.id = p.job_id AND jobs.lease_token = p.lease AND jobs.state = 'processing' \
+           RETURNING jobs.id, jobs.last_seq, jobs.attempt, p.n, p.lease), \
+         recorded AS (INSERT INTO job_events ({EVENT_COLUMNS}) \
+           SELECT x.job_id, c.last_seq - c.n + ROW_NUMBER() OVER (PARTITION BY x.job_id ORDER BY x.i), \
+             c.attempt, x.step, x.status, x.state, x.progress, x.message, $2 \
+           FROM input x JOIN changed c ON c.id = x.job_id AND c.lease = x.lease \
+           RETURNING {EVENT_COLUMNS}) \
+         SELECT recorded.*, changed.lease FROM recorded JOIN changed ON changed.id = recorded.job_id"
+    ))
+    .bind(serde_json::Value::Array(input).to_string())
+    .bind(now)
+    .fetch_all(&mut **tx)
+    .await?;
+    // A job's events come back all or none; hand them out to its writes in seq order.
+    let mut by_lease: HashMap<(JobId, String), Vec<JobEvent>> = HashMap::new();
+    for row in &rows {
+        let event = rows::event(row)?;
+        let lease: String = row.try_get("lease")?;
+        by_lease
+            .entry((event.job_id, lease))
+            .or_default()
+            .push(event);
+    }
+    for events in by_lease.values_mut() {
+        events.sort_by_key(|e| std::cmp::Reverse(e.seq));
+    }
+    Ok(steps
+        .iter()
+        .map(|(_, w)| {
+            by_lease
+                .get_mut(&(w.job, w.lease.0.clone()))
+                .and_then(Vec::pop)
+        })
+        .collect())
+}
+
+async fn steps_one_by_one(
+    tx: &mut Transaction<'_, Any>,
+    steps: &[(usize, &StepWrite)],
+    now: i64,
+) -> Result<Vec<Option<JobEvent>>> {
+    let mut recorded = Vec::with_capacity(steps.len());
+    for (_, write) in steps {
+        let update = rows::query(format!(
+            "UPDATE jobs SET last_seq = last_seq + 1, current_step = $3, progress = $4 \
+             WHERE id = $1 AND lease_token = $2 AND state = 'processing' RETURNING {JOB_COLUMNS}"
+        ))
+        .bind(write.job.to_string())
+        .bind(write.lease.0.clone())
+        .bind(write.event.step.as_str())
+        .bind(i64::from(write.event.progress));
+        recorded.push(change(tx, update, now, &write.event).await?.map(|(_, e)| e));
+    }
+    Ok(recorded)
+}
+
+/// All completions in one statement (the guarded update, its events and the quality reports),
+/// plus one insert per document for documentation jobs.
+async fn complete_postgres(
+    tx: &mut Transaction<'_, Any>,
+    completions: &[(usize, &Completion)],
+    now: i64,
+) -> Result<Vec<Option<Job>>> {
+    if completions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let input: Vec<serde_json::Value> = completions
+        .iter()
+        .map(|(_, c)| {
+            serde_json::json!({
+                "job_id": c.job.to_string(),
+                "lease": c.lease.0,
+                "score": c.results.quality.as_ref().map(|(overall, _)| overall),
+                "is_degraded": i64::from(c.results.degraded.is_some()),
+                "reason": c.results.degraded,
+                "message": c.message,
+                "report": c.results.quality.as_ref().map(|(_, report)| BASE64.encode(report)),
+            })
+        })
+        .collect();
+    let returned = prefixed_job_columns();
+    let rows = rows::query(format!(
+        "WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(job_id text, lease text, \
+           score bigint, is_degraded bigint, reason text, message text, report text)), \
+         changed AS (UPDATE jobs SET state = 'completed', finished_at = $2, progress = 100, \
+           current_step = 'store', quality_score = x.score, degraded = x.is_degraded, \
+           degraded_reason = x.reason, lease_token = NULL, last_seq = jobs.last_seq + 1 \
+           FROM input x \
+           WHERE jobs.id = x.job_id AND jobs.lease_token = x.lease AND jobs.state = 'processing' \
+           RETURNING {returned}), \
+         recorded AS (INSERT INTO job_events ({EVENT_COLUMNS}) \
+           SELECT c.id, c.last_seq, c.attempt, 'store', 'succeeded', 'completed', 100, x.message, $2 \
+           FROM changed c JOIN input x ON x.job_id = c.id), \
+         reports AS (INSERT INTO job_quality (job_id, report) \
+           SELECT c.id, decode(x.report, 'base64') FROM changed c JOIN input x ON x.job_id = c.id \
+           WHERE x.report IS NOT NULL) \
+         SELECT * FROM changed"
+    ))
+    .bind(serde_json::Value::Array(input).to_string())
+    .bind(now)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut completed: HashMap<JobId, Job> = HashMap::new();
+    for row in &rows {
+        let job = rows::job(row)?;
+        completed.insert(job.id, job);
+    }
+    for (_, completion) in completions {
+        if completed.contains_key(&completion.job) {
+            insert_documents(tx, completion).await?;
+        }
+    }
+    Ok(completions
+        .iter()
+        .map(|(_, c)| completed.remove(&c.job))
+        .collect())
+}
+
+async fn complete_one_by_one(
+    tx: &mut Transaction<'_, Any>,
+    completions: &[(usize, &Completion)],
+    now: i64,
+) -> Result<Vec<Option<Job>>> {
+    let mut completed = Vec::with_capacity(completions.len());
+    for (_, completion) in completions {
+        let results = &completion.results;
+        let update = rows::query(format!(
+            "UPDATE jobs SET state = 'completed', finished_at = $3, progress = 100, \
+             current_step = $4, quality_score = $5, degraded = $6, degraded_reason = $7, \
+             lease_token = NULL, last_seq = last_seq + 1 \
+             WHERE id = $1 AND lease_token = $2 AND state = 'processing' RETURNING {JOB_COLUMNS}"
+        ))
+        .bind(completion.job.to_string())
+        .bind(completion.lease.0.clone())
+        .bind(now)
+        .bind(Step::Store.as_str())
+        .bind(
+            results
+                .quality
+                .as_ref()
+                .map(|(overall, _)| i64::from(*overall)),
+        )
+        .bind(i64::from(results.degraded.is_some()))
+        .bind(results.degraded.as_deref());
+        let Some((job, _)) = change(tx, update, now, &completion.event()).await? else {
+            completed.push(None);
+            continue;
+        };
+        if let Some((_, report)) = &results.quality {
+            sqlx::query("INSERT INTO job_quality (job_id, report) VALUES ($1, $2)")
+                .bind(completion.job.to_string())
+                .bind(report.as_slice())
+                .execute(&mut **tx)
+                .await?;
+        }
+        insert_documents(tx, completion).await?;
+        completed.push(Some(job));
+    }
+    Ok(completed)
+}
+
+/// `jobs.id, jobs.team_id, …`: the job columns an `UPDATE … FROM` returns unambiguously.
+fn prefixed_job_columns() -> String {
+    JOB_COLUMNS
+        .split(", ")
+        .map(|column| format!("jobs.{column}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Documents are large and few (documentation jobs only): one insert each, bound as bytes.
+async fn insert_documents(tx: &mut Transaction<'_, Any>, completion: &Completion) -> Result<()> {
+    for (format, content) in &completion.results.documents {
+        sqlx::query("INSERT INTO job_documents (job_id, format, content) VALUES ($1, $2, $3)")
+            .bind(completion.job.to_string())
+            .bind(format.as_str())
+            .bind(content.as_slice())
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
