@@ -5,7 +5,8 @@
 //! its writes to a writer loop and goes on; the loop takes every write waiting at that moment and
 //! records them all in one transaction ([`specdoc_store::Store::record_leased`]). Alone, a write
 //! is committed at once; under load, one commit carries as many writes as arrived during the
-//! previous one. The committed events then go to the Redis stream in one pipelined round trip.
+//! previous one. The committed events then go to the Redis stream, and the completed jobs leave
+//! the queue, in one pipelined round trip.
 //!
 //! A job's writes always go to the same loop (chosen by its id), which handles them in order, so
 //! its events are committed and published in the order it made them, and its completion after
@@ -175,9 +176,19 @@ async fn commit(
         .zip(&recorded)
         .filter_map(|((job, _), event)| Some(job.event_record(event.as_ref()?)))
         .collect();
-    // A lost publish delays watchers, who also read the database, but loses nothing.
-    if let Err(error) = queue.publish_events(&records).await {
-        tracing::warn!(events = records.len(), %error, "could not publish events");
+    // Completed jobs leave the queue in the same round trip.
+    let completed: Vec<_> = writes
+        .iter()
+        .zip(&recorded)
+        .filter_map(|(write, event)| match (write, event) {
+            (LeasedWrite::Complete(c), Some(_)) => Some((c.job, c.lease.clone())),
+            _ => None,
+        })
+        .collect();
+    // A lost publish delays watchers, who also read the database, but loses nothing; a lost
+    // ack leaves a lease to expire, and the reaper then finds the job already completed.
+    if let Err(error) = queue.publish_and_ack(&records, &completed).await {
+        tracing::warn!(events = records.len(), %error, "could not publish events or ack jobs");
     }
     recorded.into_iter().map(Ok).collect()
 }

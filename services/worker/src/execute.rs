@@ -120,9 +120,9 @@ impl Worker {
         let lease = &leased.lease;
         let (next, message) = match outcome {
             Ok(()) => {
+                // The event writer acked it with the completion.
                 self.count(job, "completed");
                 tracing::info!(job_id = %id, "job completed");
-                self.ack(leased).await;
                 return;
             }
             Err(Failure::Interrupted) if self.releasing.load(Ordering::SeqCst) => (

@@ -10,7 +10,7 @@ use crate::{Error, Queue, Result, decode};
 use redis::Script;
 use specdoc_core::{JobId, LeaseToken, Priority, TeamId, now_millis};
 use specdoc_proto::Message;
-use specdoc_proto::queue::v1::JobEnvelope;
+use specdoc_proto::queue::v1::{EventRecord, JobEnvelope};
 use std::sync::LazyLock;
 use std::time::Duration;
 
@@ -109,18 +109,18 @@ return 1
     )
 });
 
-static ACK: LazyLock<Script> = LazyLock::new(|| {
-    Script::new(
-        r"
+/// Kept as source too: a pipeline sends it with EVAL, which needs no script loaded beforehand
+/// (a restarted Redis has none).
+const ACK_SOURCE: &str = r"
 -- KEYS: leases, lease-tokens, env.  ARGV: job id, token
 if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('HDEL', KEYS[2], ARGV[1])
 redis.call('DEL', KEYS[3])
 return 1
-",
-    )
-});
+";
+
+static ACK: LazyLock<Script> = LazyLock::new(|| Script::new(ACK_SOURCE));
 
 static RECLAIM: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -360,6 +360,34 @@ impl Queue {
             .invoke_async(&mut conn)
             .await?;
         Ok(acked == 1)
+    }
+
+    /// Publishes events and drops finished jobs (each under its lease) from Redis, in one round
+    /// trip: what a worker does after committing a group of writes.
+    pub async fn publish_and_ack(
+        &self,
+        records: &[EventRecord],
+        finished: &[(JobId, LeaseToken)],
+    ) -> Result<()> {
+        if records.is_empty() && finished.is_empty() {
+            return Ok(());
+        }
+        let mut pipe = redis::pipe();
+        self.add_events(&mut pipe, records);
+        for (job, token) in finished {
+            pipe.cmd("EVAL")
+                .arg(ACK_SOURCE)
+                .arg(3)
+                .arg(self.keys.leases())
+                .arg(self.keys.lease_tokens())
+                .arg(self.keys.envelope(*job))
+                .arg(job.to_string())
+                .arg(&token.0)
+                .ignore();
+        }
+        let mut conn = self.conn.clone();
+        pipe.query_async::<()>(&mut conn).await?;
+        Ok(())
     }
 
     /// Takes up to `limit` expired leases from their holders and returns (job, token) pairs.

@@ -35,6 +35,14 @@ impl Queue {
             return Ok(());
         }
         let mut pipe = redis::pipe();
+        self.add_events(&mut pipe, records);
+        let mut conn = self.conn.clone();
+        pipe.query_async::<()>(&mut conn).await?;
+        Ok(())
+    }
+
+    /// Adds the XADDs of `records`, in order, to a pipeline.
+    pub(crate) fn add_events(&self, pipe: &mut redis::Pipeline, records: &[EventRecord]) {
         for record in records {
             pipe.cmd("XADD")
                 .arg(self.keys.events())
@@ -46,9 +54,6 @@ impl Queue {
                 .arg(record.encode_to_vec())
                 .ignore();
         }
-        let mut conn = self.conn.clone();
-        pipe.query_async::<()>(&mut conn).await?;
-        Ok(())
     }
 
     /// A dedicated reader of the event stream, starting after stream id `after` (to resume
