@@ -84,7 +84,7 @@ def queue(raw):
     for w, s, rate in re.findall(r"^specdoc workers=(\d+) slots=(\d+): (\d+) jobs/s", text, re.M):
         rounds[(int(w), int(s))] = {"rate": float(rate)}
     for w, s, p50, p90, p99, mx in re.findall(
-            r"^specdoc workers=(\d+) slots=(\d+) submit: .*p50 ([\d.]+) ms, p90 ([\d.]+) ms, "
+            r"^specdoc workers=(\d+) slots=(\d+) submit[^:]*: .*p50 ([\d.]+) ms, p90 ([\d.]+) ms, "
             r"p99 ([\d.]+) ms, max ([\d.]+) ms", text, re.M):
         rounds.setdefault((int(w), int(s)), {}).update(
             {"p50": float(p50), "p90": float(p90), "p99": float(p99), "max": float(mx)})

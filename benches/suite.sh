@@ -60,7 +60,7 @@ step build build
 step tools tools
 
 if [ "$quick" = 1 ]; then
-  step queue env BENCH_JOBS=300 BENCH_CELERY_JOBS=200 BENCH_ROUNDS="1x8 1x32 2x32 4x32" benches/queue/run.sh
+  step queue env BENCH_JOBS=300 BENCH_LATENCY_JOBS=200 BENCH_CELERY_JOBS=200 BENCH_ROUNDS="1x8 1x32 2x32 4x32" benches/queue/run.sh
   step redis-memory cargo test -q --release -p specdoc-queue --test queue small_team -- --nocapture
   step watch env BENCH_QUICK=1 BENCH_SECONDS=4 benches/watch/run.sh
   step stats env STATS_JOBS=2000 cargo test -q --release -p specdoc-store --test stats_at_scale -- --ignored --nocapture

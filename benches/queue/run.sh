@@ -2,8 +2,10 @@
 # `just bench-queue`: no-op-sized jobs through specdoc (scheduler → Redis → worker → Postgres,
 # with events; QUALITY_SCORE on a tiny spec), BullMQ and Celery, on the same Redis in the same
 # run. specdoc runs one round per worker layout; every line is `name: N jobs/s` (specdoc's carry
-# the layout: `specdoc workers=2 slots=32: N jobs/s`), plus specdoc's submit latency per round.
+# the layout: `specdoc workers=2 slots=32: N jobs/s`), plus specdoc's admission time and submit
+# latency per round (a separate phase of single SubmitJob calls from 64 callers; see the driver).
 #   BENCH_JOBS         jobs per specdoc round and for BullMQ (default 5000)
+#   BENCH_LATENCY_JOBS single SubmitJob calls per specdoc round, after its BENCH_JOBS (default 2000)
 #   BENCH_CELERY_JOBS  jobs for Celery (default 2000)
 #   BENCH_ROUNDS       specdoc layouts, WORKERSxSLOTS: that many worker processes, each with
 #                      MAX_CONCURRENT_JOBS=SLOTS (default "1x32"; the suite runs "1x8 1x32 2x32 4x32")
@@ -12,6 +14,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 jobs="${BENCH_JOBS:-5000}"
+latency_jobs="${BENCH_LATENCY_JOBS:-2000}"
 celery_jobs="${BENCH_CELERY_JOBS:-2000}"
 rounds="${BENCH_ROUNDS:-1x32}"
 peers="${BENCH_PEERS:-1}"
@@ -67,7 +70,7 @@ for round in $rounds; do
     LISTEN="127.0.0.1:$p" HTTP_LISTEN="127.0.0.1:$((p + 1))" MAX_CONCURRENT_JOBS="$slots" "$target/release/specdoc-worker" & workers+=($!)
     wait_port "$p"
   done
-  "$target/release/examples/bench_queue" "http://127.0.0.1:$port" "$database_url" "$jobs" 64 |
+  "$target/release/examples/bench_queue" "http://127.0.0.1:$port" "$database_url" "$jobs" 64 "$latency_jobs" |
     sed "s/^specdoc/specdoc workers=$n slots=$slots/"
   stop_workers
 done

@@ -1,51 +1,17 @@
-//! Commands that talk to a running specdoc: submit, watch, status, result, cancel, list-jobs,
-//! queue.
+//! Commands that talk to a running specdoc about jobs: watch, status, result, cancel,
+//! list-jobs, queue (submit has a file of its own).
 
 use crate::client::Target;
 use crate::output::{self, Output};
 use anyhow::{Context, Result, bail};
 use serde_json::json;
-use specdoc_client::{Client, DocumentationJob, QualityJob};
-use specdoc_core::{Generation, JobState, JobType, OutputFormat, Priority, Step, StepStatus};
+use specdoc_client::Client;
+use specdoc_core::{JobState, JobType, OutputFormat, Priority, Step, StepStatus};
 use specdoc_proto::job::v1 as pb;
 use specdoc_proto::tracker::v1::{JobFilter, ListJobsRequest};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use tokio_stream::StreamExt;
-
-/// `submit` arguments.
-#[derive(Debug, clap::Args)]
-pub struct SubmitArgs {
-    /// The spec file (OpenAPI 3.0/3.1 or Swagger 2.0, JSON or YAML).
-    pub spec: PathBuf,
-    /// The owning team.
-    #[arg(long)]
-    pub team_id: String,
-    /// The service the spec describes.
-    #[arg(long)]
-    pub service_name: String,
-    /// What to produce.
-    #[arg(long = "type", value_parser = ["documentation", "quality-score"], default_value = "documentation")]
-    pub job_type: String,
-    /// Documents to render, comma-separated.
-    #[arg(long, value_delimiter = ',', value_parser = ["markdown", "html"], default_value = "markdown,html")]
-    pub format: Vec<String>,
-    /// Dispatch priority.
-    #[arg(long, value_parser = ["high", "normal", "low"], default_value = "normal")]
-    pub priority: String,
-    /// How missing prose is written: not at all, only what the spec lacks, or all of it
-    /// (rewrite-all needs an LLM on the workers).
-    #[arg(long, value_parser = ["off", "fill-missing", "rewrite-all"], default_value = "fill-missing")]
-    pub generation: String,
-    /// Submitting again with the same key returns the same job.
-    #[arg(long)]
-    pub idempotency_key: Option<String>,
-    /// Follow the job until it ends.
-    #[arg(long)]
-    pub watch: bool,
-    #[command(flatten)]
-    pub target: Target,
-}
 
 /// Arguments naming one job.
 #[derive(Debug, clap::Args)]
@@ -106,60 +72,6 @@ pub struct QueueArgs {
     pub target: Target,
 }
 
-pub async fn submit(args: SubmitArgs, out: Output) -> Result<ExitCode> {
-    let spec = std::fs::read(&args.spec)
-        .with_context(|| format!("cannot read {}", args.spec.display()))?;
-    let client = args.target.client()?;
-    let priority = Priority::from_name(&args.priority).unwrap_or(Priority::Normal);
-    let response = if args.job_type == "quality-score" {
-        let mut job = QualityJob::new(&args.team_id, &args.service_name, spec);
-        job.priority = priority;
-        job.idempotency_key = args.idempotency_key;
-        client.submit_quality_job(job).await?
-    } else {
-        let mut job = DocumentationJob::new(&args.team_id, &args.service_name, spec);
-        job.formats = args
-            .format
-            .iter()
-            .filter_map(|f| OutputFormat::from_name(f))
-            .collect();
-        job.priority = priority;
-        job.generation = Generation::from_name(&args.generation.replace('-', "_"))
-            .unwrap_or(Generation::FillMissing);
-        job.idempotency_key = args.idempotency_key;
-        client.submit_documentation_job(job).await?
-    };
-    let state = response.state.map_or("unknown", JobState::as_str);
-    if out == Output::Json {
-        let accepted = json!({
-            "job_id": response.job_id,
-            "state": state,
-            "queue_position": response.queue_position,
-            "deduplicated": response.deduplicated,
-        });
-        // With --watch the events follow as NDJSON, so this line is compact too.
-        if args.watch {
-            println!("{accepted}");
-        } else {
-            output::print(&accepted);
-        }
-    } else if response.deduplicated {
-        println!(
-            "job {} ({state}; same idempotency key as an earlier submission)",
-            response.job_id
-        );
-    } else {
-        println!(
-            "job {} {state} (position {})",
-            response.job_id, response.queue_position
-        );
-    }
-    if args.watch {
-        return follow(&client, &response.job_id, 0, out).await;
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
 pub async fn watch(args: WatchArgs, out: Output) -> Result<ExitCode> {
     follow(&args.target.client()?, &args.job_id, args.after_seq, out).await
 }
@@ -167,7 +79,12 @@ pub async fn watch(args: WatchArgs, out: Output) -> Result<ExitCode> {
 /// Prints the job's events until it ends (the client's stream resumes by itself after a
 /// broken connection). The exit code tells how the job ended. Ctrl-C stops watching, not the
 /// job.
-async fn follow(client: &Client, job_id: &str, after_seq: u64, out: Output) -> Result<ExitCode> {
+pub(crate) async fn follow(
+    client: &Client,
+    job_id: &str,
+    after_seq: u64,
+    out: Output,
+) -> Result<ExitCode> {
     let mut events = client.watch_job(job_id, after_seq);
     let mut progress = crate::progress::Progress::new(out);
     loop {

@@ -11,6 +11,7 @@ mod jobs;
 mod output;
 mod overview;
 mod progress;
+mod submit;
 mod up;
 
 use clap::{Parser, Subcommand};
@@ -34,11 +35,12 @@ enum Command {
         after_help = "Examples:\n  specdoc up\n  GENAI_BASE_URL=http://127.0.0.1:11434/v1 GENAI_MODEL=llama3.1:8b specdoc up --data-dir /var/lib/specdoc"
     )]
     Up(up::UpArgs),
-    /// Submit a spec and print the job id; --watch follows it to the end.
+    /// Submit a spec and print the job id (--watch follows it to the end), or several specs at
+    /// once, one job each, all accepted or none.
     #[command(
-        after_help = "Example:\n  specdoc submit examples/petstore.yaml --team-id demo --service-name petstore --format markdown,html --watch"
+        after_help = "Examples:\n  specdoc submit examples/petstore.yaml --team-id demo --service-name petstore --format markdown,html --watch\n  specdoc submit specs/*.yaml --team-id demo --type quality-score"
     )]
-    Submit(jobs::SubmitArgs),
+    Submit(submit::SubmitArgs),
     /// Follow a job's steps until it ends. Exit code 0: completed, 2: failed, 3: cancelled.
     #[command(
         after_help = "Examples:\n  specdoc watch 0190c6e4-...\n  specdoc watch 0190c6e4-... --after-seq 7 --output json"
@@ -110,7 +112,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Up(args) => up::run(args).await,
-            Command::Submit(args) => jobs::submit(args, out).await,
+            Command::Submit(args) => submit::submit(args, out).await,
             Command::Watch(args) => jobs::watch(args, out).await,
             Command::Status(args) => jobs::status(args, out).await,
             Command::Result(args) => jobs::result(args, out).await,

@@ -15,7 +15,7 @@ use specdoc_proto::admin::v1::admin_service_client::AdminServiceClient;
 use specdoc_proto::admin::v1::{CreateTokenRequest, ListTokensRequest, RevokeTokenRequest};
 use specdoc_proto::job::v1 as job_pb;
 use specdoc_proto::scheduler::v1::scheduler_service_client::SchedulerServiceClient;
-use specdoc_proto::scheduler::v1::{CancelJobRequest, GetQueueStatusRequest};
+use specdoc_proto::scheduler::v1::{CancelJobRequest, GetQueueStatusRequest, SubmitJobsRequest};
 use specdoc_proto::tracker::v1::tracker_service_client::TrackerServiceClient;
 use specdoc_proto::tracker::v1::*;
 use specdoc_proto::worker::v1::worker_service_client::WorkerServiceClient;
@@ -124,8 +124,12 @@ async fn call_everything(
         job_pb::JobType::Documentation,
     );
     submit.service_name = "probe".into();
+    let batch = SubmitJobsRequest {
+        jobs: vec![submit.clone()],
+    };
     vec![
         ("SubmitJob", ok(scheduler.submit_job(submit).await)),
+        ("SubmitJobs", ok(scheduler.submit_jobs(batch).await)),
         (
             "CancelJob",
             ok(scheduler

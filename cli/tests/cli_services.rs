@@ -175,3 +175,81 @@ async fn ctrl_c_stops_the_watch_and_leaves_the_job_alone() {
     let (_, out, _) = cli.run(&["status", &job_id]);
     assert!(out.contains("state      queued"), "the job goes on: {out}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn several_specs_are_submitted_in_one_call_all_or_none() {
+    let (cli, _processes) = services(false).await;
+    let dir = specdoc_testkit::TempDir::new();
+    let petstore = specdoc_testkit::example("petstore.yaml");
+    let orders = dir.path().join("orders.yaml");
+    let billing = dir.path().join("billing.json");
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(&orders, &petstore).unwrap();
+    std::fs::write(
+        &billing,
+        br#"{"openapi": "3.1.0", "info": {"title": "b", "version": "1"}, "paths": {}}"#,
+    )
+    .unwrap();
+    std::fs::write(&broken, b"title: no version here\n").unwrap();
+    let (orders, billing, broken) = (
+        orders.to_str().unwrap(),
+        billing.to_str().unwrap(),
+        broken.to_str().unwrap(),
+    );
+
+    // One bad file refuses them all, and the error names it.
+    let (code, out, err) = cli.run(&["submit", orders, broken, billing, "--team-id", "ops"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        err.contains(broken)
+            && err.contains("no spec was submitted")
+            && err.contains("jobs[1].spec"),
+        "{err}"
+    );
+    let (_, out, _) = cli.run(&["list-jobs", "--team-id", "ops"]);
+    assert_eq!(out.trim(), "no jobs");
+
+    // One job per file, each named after its file, one line each in the files' order.
+    let (code, out, err) = cli.run(&["submit", orders, billing, "--team-id", "ops"]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    for (line, (file, service)) in lines.iter().zip([(orders, "orders"), (billing, "billing")]) {
+        assert!(
+            line.starts_with("job ") && line.contains(" queued (position ") && line.ends_with(file),
+            "{line}"
+        );
+        let job_id = line.split_whitespace().nth(1).unwrap();
+        let (_, status, _) = cli.run(&["status", job_id]);
+        assert!(
+            status.contains(&format!("service    {service}")),
+            "{status}"
+        );
+    }
+
+    // --service-name names them all; JSON lists each job with its file.
+    let (code, out, err) = cli.run(&[
+        "submit",
+        orders,
+        billing,
+        "--team-id",
+        "ops",
+        "--service-name",
+        "shop",
+        "--output",
+        "json",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let printed: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let jobs = printed["jobs"].as_array().unwrap();
+    assert_eq!(jobs.len(), 2);
+    assert_eq!(jobs[1]["spec"], billing);
+    assert_eq!(jobs[1]["state"], "queued");
+    let (_, status, _) = cli.run(&["status", jobs[0]["job_id"].as_str().unwrap()]);
+    assert!(status.contains("service    shop"), "{status}");
+
+    // Flags that concern one job want one file.
+    let (code, _, err) = cli.run(&["submit", orders, billing, "--team-id", "ops", "--watch"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("--watch follows one job"), "{err}");
+}

@@ -2,13 +2,14 @@
 //! through [`ApiError`].
 
 use crate::Config;
+use crate::admission::writer::AdmissionWriter;
 use specdoc_core::{JobState, now_millis, timestamp};
 use specdoc_proto::scheduler::v1::scheduler_service_server::{
     SchedulerService, SchedulerServiceServer,
 };
 use specdoc_proto::scheduler::v1::{
     CancelJobRequest, CancelJobResponse, GetQueueStatusRequest, GetQueueStatusResponse, QueueDepth,
-    SubmitJobRequest, SubmitJobResponse, WorkerInfo,
+    SubmitJobRequest, SubmitJobResponse, SubmitJobsRequest, SubmitJobsResponse, WorkerInfo,
 };
 use specdoc_queue::Queue;
 use specdoc_runtime::ApiError;
@@ -28,20 +29,25 @@ pub struct SchedulerApi {
     pub(crate) queue: Queue,
     pub(crate) config: Arc<Config>,
     pub(crate) eta: specdoc_runtime::eta::EtaEstimator,
+    /// The group commit of single submissions.
+    pub(crate) admissions: AdmissionWriter,
 }
 
 impl SchedulerApi {
-    /// A scheduler over a store and a queue.
+    /// A scheduler over a store and a queue. Starts its admission writers on the current
+    /// runtime; they end with the last clone of the scheduler.
     pub fn new(store: Store, queue: Queue, config: Config) -> Self {
         Self {
             eta: specdoc_runtime::eta::EtaEstimator::new(store.clone(), queue.clone()),
+            admissions: AdmissionWriter::start(store.clone(), queue.clone()),
             store,
             queue,
             config: Arc::new(config),
         }
     }
 
-    /// The gRPC service, accepting messages big enough for the largest allowed spec.
+    /// The gRPC service, accepting messages big enough for the largest allowed spec (which
+    /// also bounds a SubmitJobs call's total).
     pub fn into_service(self) -> SchedulerServiceServer<Self> {
         let max = self.config.max_spec_bytes + 1024 * 1024;
         SchedulerServiceServer::new(self).max_decoding_message_size(max)
@@ -124,6 +130,18 @@ impl SchedulerService for SchedulerApi {
             self.submit(&caller, request.into_inner(), traceparent)
                 .await?,
         ))
+    }
+
+    async fn submit_jobs(
+        &self,
+        request: Request<SubmitJobsRequest>,
+    ) -> Result<Response<SubmitJobsResponse>, Status> {
+        let traceparent = specdoc_runtime::telemetry::current_traceparent();
+        let caller = Caller::of(&request)?;
+        let jobs = self
+            .submit_many(&caller, request.into_inner().jobs, traceparent)
+            .await?;
+        Ok(Response::new(SubmitJobsResponse { jobs }))
     }
 
     async fn cancel_job(

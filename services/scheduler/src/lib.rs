@@ -4,8 +4,10 @@
 //! supported version), commits the job, its spec and its first event to the database, and only
 //! then dispatches it to Redis: the database is the record, Redis the fast path. If dispatch
 //! fails the job is still accepted; the [`reconcile`] loop re-dispatches committed jobs that
-//! Redis does not hold. `CancelJob` and `GetQueueStatus` complete the API; [`AdminApi`] manages API tokens. The periodic tasks
-//! (reaping, re-dispatch, retention) run under a leader lock, so any number of replicas is safe.
+//! Redis does not hold. Submissions that arrive together share one commit (group commit), and
+//! `SubmitJobs` admits up to 1000 jobs in one call. `CancelJob` and `GetQueueStatus` complete
+//! the API; [`AdminApi`] manages API tokens. The periodic tasks (reaping, re-dispatch,
+//! retention) run under a leader lock, so any number of replicas is safe.
 
 pub mod admin;
 mod admission;
@@ -15,6 +17,7 @@ pub mod quota;
 pub mod reconcile;
 
 pub use admin::AdminApi;
+pub use admission::MAX_JOBS_PER_CALL;
 pub use api::{SchedulerApi, queue_status};
 pub use cancel::cancel_job;
 

@@ -4,7 +4,7 @@
 //! submissions go on at their usual speed. While Redis is unreachable quotas are not enforced:
 //! accepting a job matters more than limiting one.
 
-use specdoc_core::TeamId;
+use specdoc_core::{Invalid, TeamId};
 use specdoc_queue::{Queue, Quota, Refusal};
 use specdoc_runtime::ApiError;
 use std::collections::HashMap;
@@ -114,17 +114,37 @@ impl Quotas {
         self.teams.get(team).copied().unwrap_or(self.default)
     }
 
-    /// Admits one submission of `team`, or RESOURCE_EXHAUSTED saying which quota and when to
-    /// retry.
-    pub async fn admit(&self, queue: &Queue, team: &TeamId) -> Result<(), ApiError> {
+    /// Admits `count` submissions of `team` at once (a SubmitJobs call counts each of its jobs),
+    /// or RESOURCE_EXHAUSTED saying which quota and when to retry. A batch larger than the
+    /// team's burst or queued-jobs cap could never fit: INVALID_ARGUMENT on `jobs`.
+    pub async fn admit(&self, queue: &Queue, team: &TeamId, count: u64) -> Result<(), ApiError> {
         let quota = self.of(team);
         if quota.per_second <= 0.0 && quota.max_queued == 0 {
             return Ok(());
         }
+        let burst = u64::from(quota.burst.max(1));
+        if quota.per_second > 0.0 && count > burst {
+            return Err(Invalid::new(
+                "jobs",
+                format!("holds {count} jobs of team {team}, more than its burst of {burst}; send at most {burst} per call"),
+            )
+            .into());
+        }
+        if quota.max_queued > 0 && count > quota.max_queued {
+            return Err(Invalid::new(
+                "jobs",
+                format!(
+                    "holds {count} jobs of team {team}, more than it may have queued ({}); send fewer per call",
+                    quota.max_queued
+                ),
+            )
+            .into());
+        }
+        // A team refused for one submission is refused for more.
         if let Some(refused) = self.still_refused(team) {
             return Err(refused);
         }
-        let refusal = match queue.admit(team, &quota).await {
+        let refusal = match queue.admit(team, &quota, count).await {
             Ok(Ok(())) => return Ok(()),
             Ok(Err(refusal)) => refusal,
             Err(error) => {
@@ -132,10 +152,15 @@ impl Quotas {
                 return Ok(());
             }
         };
+        let batch = if count > 1 {
+            format!(" (a batch of {count} does not fit)")
+        } else {
+            String::new()
+        };
         let (message, retry_after, recheck) = match refusal {
             Refusal::TooFast(wait) => (
                 format!(
-                    "team {team} is over its submission rate ({}/s, bursts of {}); see the retry delay",
+                    "team {team} is over its submission rate ({}/s, bursts of {}){batch}; see the retry delay",
                     quota.per_second, quota.burst
                 ),
                 None,
@@ -143,17 +168,21 @@ impl Quotas {
             ),
             Refusal::TooManyQueued(queued) => (
                 format!(
-                    "team {team} has {queued} jobs queued, its quota is {}; retry once some have started",
+                    "team {team} has {queued} jobs queued, its quota is {}{batch}; retry once some have started",
                     quota.max_queued
                 ),
                 Some(QUEUE_FULL_RETRY),
                 QUEUE_FULL_RECHECK,
             ),
         };
-        let until = Instant::now() + recheck;
         let error = refused(team, message.clone(), retry_after.unwrap_or(recheck));
-        self.lock()
-            .insert(team.clone(), (until, message, retry_after));
+        // Only a refused single submission says no other can fit meanwhile: a batch refused
+        // may leave room for smaller ones.
+        if count == 1 {
+            let until = Instant::now() + recheck;
+            self.lock()
+                .insert(team.clone(), (until, message, retry_after));
+        }
         Err(error)
     }
 

@@ -1,9 +1,12 @@
-//! The scheduler in process on port 0, against real Redis and a real SQLite file.
+//! The scheduler in process on port 0, against real Redis and a real SQLite file (or a fresh
+//! Postgres database).
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use specdoc_proto::job::v1 as job_pb;
 use specdoc_proto::scheduler::v1::scheduler_service_client::SchedulerServiceClient;
-use specdoc_proto::scheduler::v1::{CancelJobRequest, GetQueueStatusRequest, SubmitJobRequest};
+use specdoc_proto::scheduler::v1::{
+    CancelJobRequest, GetQueueStatusRequest, SubmitJobRequest, SubmitJobsRequest,
+};
 use specdoc_queue::Queue;
 use specdoc_runtime::{CancellationToken, Dependencies, GrpcHost};
 use specdoc_scheduler::{Config, SchedulerApi};
@@ -17,9 +20,13 @@ use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 use tonic_types::StatusExt;
 
+/// A team token the test schedulers accept, for team `payments`.
+const PAYMENTS_TOKEN: &str = "payments-team-token";
+
 struct Running {
     channel: Channel,
     store: Store,
+    queue: Queue,
     stop: CancellationToken,
     _dir: TempDir,
 }
@@ -32,27 +39,44 @@ impl Drop for Running {
 
 async fn start(redis_url: &str) -> Running {
     let dir = TempDir::new();
-    let store = Store::connect(&specdoc_testkit::sqlite_url(&dir))
-        .await
-        .unwrap();
+    let database_url = specdoc_testkit::sqlite_url(&dir);
+    start_with(redis_url, &database_url, Config::default(), dir).await
+}
+
+/// The scheduler on a fresh Postgres database.
+async fn start_on_postgres(config: Config) -> Running {
+    let database_url = specdoc_testkit::fresh_postgres_url().await;
+    let redis_url = specdoc_testkit::redis_url();
+    start_with(&redis_url, &database_url, config, TempDir::new()).await
+}
+
+async fn start_with(redis_url: &str, database_url: &str, config: Config, dir: TempDir) -> Running {
+    let store = Store::connect(database_url).await.unwrap();
     let queue = Queue::connect(redis_url, &specdoc_testkit::unique_prefix())
         .await
         .unwrap();
-    let api = SchedulerApi::new(store.clone(), queue.clone(), Config::default());
+    let api = SchedulerApi::new(store.clone(), queue.clone(), config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let stop = CancellationToken::new();
+    let payments = specdoc_core::TeamId::parse_field("payments").unwrap();
     let mut host = GrpcHost::new(specdoc_runtime::auth::Authenticator::new(
-        [(
-            specdoc_testkit::ADMIN_TOKEN.to_owned(),
-            specdoc_runtime::auth::Caller::Admin,
-        )],
+        [
+            (
+                specdoc_testkit::ADMIN_TOKEN.to_owned(),
+                specdoc_runtime::auth::Caller::Admin,
+            ),
+            (
+                PAYMENTS_TOKEN.to_owned(),
+                specdoc_runtime::auth::Caller::Team(payments),
+            ),
+        ],
         None,
     ));
     host.add_service(api.into_service());
     let dependencies = Dependencies {
         store: Some(store.clone()),
-        queue: Some(queue),
+        queue: Some(queue.clone()),
     };
     tokio::spawn(host.serve(listener, dependencies, stop.clone()));
     let channel = Channel::from_shared(format!("http://{addr}"))
@@ -63,6 +87,7 @@ async fn start(redis_url: &str) -> Running {
     Running {
         channel,
         store,
+        queue,
         stop,
         _dir: dir,
     }
@@ -353,4 +378,386 @@ async fn an_expired_lease_is_reaped_and_the_job_dispatched_again() {
             .await
             .unwrap()
     );
+}
+
+/// A QUALITY_SCORE request of `team` on the smallest valid spec.
+fn tiny(team: &str, service: &str) -> SubmitJobRequest {
+    SubmitJobRequest {
+        team_id: team.into(),
+        service_name: service.into(),
+        job_type: job_pb::JobType::QualityScore as i32,
+        spec: b"openapi: 3.0.0\ninfo: {title: x, version: '1'}\npaths: {}\n".to_vec(),
+        ..Default::default()
+    }
+}
+
+fn batch(jobs: Vec<SubmitJobRequest>) -> SubmitJobsRequest {
+    SubmitJobsRequest { jobs }
+}
+
+/// The field a BadRequest status names.
+fn violated_field(status: &tonic::Status) -> String {
+    status
+        .get_error_details()
+        .bad_request()
+        .unwrap()
+        .field_violations[0]
+        .field
+        .clone()
+}
+
+#[tokio::test]
+async fn submit_jobs_commits_announces_and_queues_every_job_in_order() {
+    let running = start_on_postgres(Config::default()).await;
+    let mut client = SchedulerServiceClient::new(specdoc_testkit::admin(running.channel.clone()));
+    let mut requests: Vec<_> = (0..40)
+        .map(|i| {
+            tiny(
+                if i % 4 == 0 { "ops" } else { "payments" },
+                &format!("svc-{i}"),
+            )
+        })
+        .collect();
+    requests[7] = request(&specdoc_testkit::example("petstore.yaml"));
+    let answers = client
+        .submit_jobs(batch(requests.clone()))
+        .await
+        .unwrap()
+        .into_inner()
+        .jobs;
+    assert_eq!(answers.len(), requests.len());
+
+    let mut ids = std::collections::BTreeSet::new();
+    for (request, answer) in requests.iter().zip(&answers) {
+        assert_eq!(answer.state, job_pb::JobState::Queued as i32);
+        assert!(
+            answer.queue_position > 0 && !answer.deduplicated,
+            "{answer:?}"
+        );
+        assert!(answer.eta.is_some());
+        let id: specdoc_core::JobId = answer.job_id.parse().unwrap();
+        let job = running.store.get_job(id).await.unwrap().unwrap();
+        // Answers come in request order.
+        assert_eq!(
+            (job.team.as_str(), job.service.as_str()),
+            (request.team_id.as_str(), request.service_name.as_str())
+        );
+        assert_eq!(
+            (job.state, job.last_seq),
+            (specdoc_core::JobState::Queued, 1)
+        );
+        assert_eq!(
+            running.store.get_spec(id).await.unwrap().unwrap(),
+            request.spec
+        );
+        let events = running.store.events_after(id, 0, 10).await.unwrap();
+        assert_eq!(events.len(), 1);
+        assert!(
+            events[0].event.message.starts_with("accepted"),
+            "{events:?}"
+        );
+        ids.insert(answer.job_id.clone());
+    }
+    assert_eq!(
+        running
+            .store
+            .get_job(answers[7].job_id.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap()
+            .job_type,
+        specdoc_core::JobType::Documentation
+    );
+
+    // Every accepted event is on the stream, and every job on the queue.
+    let mut reader = running
+        .queue
+        .event_reader(Some("0-0".into()))
+        .await
+        .unwrap();
+    let published: std::collections::BTreeSet<_> = reader
+        .next_batch()
+        .await
+        .unwrap()
+        .records
+        .into_iter()
+        .map(|record| record.event.unwrap().job_id)
+        .collect();
+    assert_eq!(published, ids);
+    let mut queued = std::collections::BTreeSet::new();
+    while let Some(leased) = running
+        .queue
+        .dequeue(Duration::from_secs(30))
+        .await
+        .unwrap()
+    {
+        queued.insert(leased.envelope.job_id);
+    }
+    assert_eq!(queued, ids);
+}
+
+#[tokio::test]
+async fn concurrent_single_submissions_share_commits_and_each_gets_its_own_place() {
+    let running = start_on_postgres(Config::default()).await;
+    let calls: Vec<_> = (0..40)
+        .map(|i| {
+            let mut client =
+                SchedulerServiceClient::new(specdoc_testkit::admin(running.channel.clone()));
+            tokio::spawn(async move {
+                client
+                    .submit_job(tiny("payments", &format!("svc-{i}")))
+                    .await
+                    .unwrap()
+                    .into_inner()
+            })
+        })
+        .collect();
+    let mut positions = Vec::new();
+    for call in calls {
+        let answer = call.await.unwrap();
+        let id = answer.job_id.parse().unwrap();
+        let job = running.store.get_job(id).await.unwrap().unwrap();
+        assert_eq!(
+            (job.state, job.last_seq),
+            (specdoc_core::JobState::Queued, 1)
+        );
+        assert_eq!(
+            running.store.events_after(id, 0, 10).await.unwrap().len(),
+            1
+        );
+        positions.push(answer.queue_position);
+    }
+    positions.sort_unstable();
+    assert_eq!(
+        positions,
+        (1..=40).collect::<Vec<u64>>(),
+        "one team's list, one place each"
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_job_fails_the_whole_batch_and_is_named_by_its_index() {
+    let running = start_on_postgres(Config::default()).await;
+    let mut client = SchedulerServiceClient::new(specdoc_testkit::admin(running.channel.clone()));
+    let mut bad_spec = tiny("payments", "b");
+    bad_spec.spec = b"{\"title\": \"no version here\"}".to_vec();
+    let mut bad_service = tiny("payments", "c");
+    bad_service.service_name = "no spaces allowed".into();
+    // The first invalid job is reported, whichever check finds it.
+    let status = client
+        .submit_jobs(batch(vec![tiny("payments", "a"), bad_spec, bad_service]))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument, "{}", status.message());
+    assert_eq!(violated_field(&status), "jobs[1].spec");
+    assert!(
+        status.message().starts_with("jobs[1].spec: "),
+        "{}",
+        status.message()
+    );
+
+    let no_team = tiny("", "a");
+    let status = client
+        .submit_jobs(batch(vec![
+            tiny("payments", "a"),
+            tiny("payments", "b"),
+            no_team,
+        ]))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (status.code(), status.message()),
+        (
+            Code::InvalidArgument,
+            "jobs[2].team_id: is required for an admin token"
+        )
+    );
+
+    let mut wrong_format = tiny("payments", "a");
+    wrong_format.spec_format = job_pb::SpecFormat::Swagger20 as i32;
+    let status = client
+        .submit_jobs(batch(vec![wrong_format]))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_field(&status), "jobs[0].spec_format");
+
+    let page = running
+        .store
+        .list_jobs(&specdoc_store::JobFilter::default(), 10, None)
+        .await
+        .unwrap();
+    assert!(page.jobs.is_empty(), "nothing of a refused batch is kept");
+    assert_eq!(running.queue.depths().await.unwrap().total(), 0);
+}
+
+#[tokio::test]
+async fn more_than_1000_jobs_in_one_call_are_refused() {
+    let running = start(&specdoc_testkit::redis_url()).await;
+    let mut client = SchedulerServiceClient::new(specdoc_testkit::admin(running.channel.clone()));
+    let status = client
+        .submit_jobs(batch(vec![tiny("payments", "a"); 1001]))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(violated_field(&status), "jobs");
+    assert!(
+        status.message().contains("at most 1000"),
+        "{}",
+        status.message()
+    );
+    // An empty call is a no-op.
+    let empty = client.submit_jobs(batch(Vec::new())).await.unwrap();
+    assert!(empty.into_inner().jobs.is_empty());
+}
+
+#[tokio::test]
+async fn a_team_submits_batches_for_itself_only() {
+    let running = start_on_postgres(Config::default()).await;
+    let mut team = SchedulerServiceClient::new(specdoc_testkit::authed(
+        running.channel.clone(),
+        PAYMENTS_TOKEN,
+    ));
+    // Another team's name is NOT_FOUND, as in SubmitJob, and nothing is accepted.
+    let status = team
+        .submit_jobs(batch(vec![tiny("", "a"), tiny("ops", "b")]))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::NotFound, "{}", status.message());
+    let single = team.submit_job(tiny("ops", "b")).await.unwrap_err();
+    assert_eq!(single.code(), Code::NotFound);
+    assert_eq!(running.queue.depths().await.unwrap().total(), 0);
+
+    // An empty team_id is the token's team.
+    let answers = team
+        .submit_jobs(batch(vec![tiny("", "a"), tiny("payments", "b")]))
+        .await
+        .unwrap()
+        .into_inner()
+        .jobs;
+    for answer in answers {
+        let job = running
+            .store
+            .get_job(answer.job_id.parse().unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(job.team.as_str(), "payments");
+    }
+}
+
+#[tokio::test]
+async fn idempotency_keys_in_a_batch_work_as_in_submit_job() {
+    let running = start_on_postgres(Config::default()).await;
+    let mut client = SchedulerServiceClient::new(specdoc_testkit::admin(running.channel.clone()));
+    let keyed = |key: &str, service: &str| SubmitJobRequest {
+        idempotency_key: key.into(),
+        ..tiny("payments", service)
+    };
+    let first = client
+        .submit_jobs(batch(vec![
+            keyed("release-1", "a"),
+            keyed("release-1", "b"),
+            tiny("payments", "c"),
+            keyed("release-2", "d"),
+        ]))
+        .await
+        .unwrap()
+        .into_inner()
+        .jobs;
+    assert!(!first[0].deduplicated && first[1].deduplicated && !first[3].deduplicated);
+    assert_eq!(first[1].job_id, first[0].job_id);
+    assert!(first[0].queue_position > 0 && first[3].queue_position > 0);
+    let again = client
+        .submit_jobs(batch(vec![keyed("release-2", "x")]))
+        .await
+        .unwrap()
+        .into_inner()
+        .jobs;
+    assert!(again[0].deduplicated);
+    assert_eq!(again[0].job_id, first[3].job_id);
+    let single = client
+        .submit_job(keyed("release-1", "y"))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (single.job_id.as_str(), single.deduplicated),
+        (first[0].job_id.as_str(), true)
+    );
+    assert_eq!(running.queue.depths().await.unwrap().total(), 3);
+}
+
+fn with_quota(per_second: f64, burst: u32, max_queued: u64) -> Config {
+    Config {
+        quotas: specdoc_scheduler::quota::Quotas::uniform(specdoc_queue::Quota {
+            per_second,
+            burst,
+            max_queued,
+        }),
+        ..Config::default()
+    }
+}
+
+#[tokio::test]
+async fn every_job_of_a_batch_counts_against_the_rate_quota() {
+    // A burst of 10 that refills once in 1000 seconds: the test never sees a refill.
+    let running = start_on_postgres(with_quota(0.001, 10, 0)).await;
+    let mut client = SchedulerServiceClient::new(specdoc_testkit::admin(running.channel.clone()));
+    let jobs = |n: usize| batch(vec![tiny("payments", "a"); n]);
+    client.submit_jobs(jobs(8)).await.unwrap();
+    let status = client.submit_jobs(jobs(3)).await.unwrap_err();
+    assert_eq!(
+        status.code(),
+        Code::ResourceExhausted,
+        "{}",
+        status.message()
+    );
+    assert!(status.get_error_details().retry_info().is_some());
+    // What the refused batch did not take is still there.
+    client.submit_jobs(jobs(2)).await.unwrap();
+    assert_eq!(
+        client
+            .submit_job(tiny("payments", "a"))
+            .await
+            .unwrap_err()
+            .code(),
+        Code::ResourceExhausted
+    );
+    // Another team's quota is its own.
+    client
+        .submit_jobs(batch(vec![tiny("ops", "a"); 10]))
+        .await
+        .unwrap();
+    // A batch over the burst could never fit: the request itself is at fault.
+    let status = client
+        .submit_jobs(batch(vec![tiny("audit", "a"); 11]))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(violated_field(&status), "jobs");
+    assert_eq!(running.queue.depths().await.unwrap().total(), 20);
+}
+
+#[tokio::test]
+async fn a_batch_must_fit_under_the_queued_jobs_cap() {
+    let running = start_on_postgres(with_quota(0.0, 1, 5)).await;
+    let mut client = SchedulerServiceClient::new(specdoc_testkit::admin(running.channel.clone()));
+    let jobs = |n: usize| batch(vec![tiny("payments", "a"); n]);
+    client.submit_jobs(jobs(4)).await.unwrap();
+    let status = client.submit_jobs(jobs(2)).await.unwrap_err();
+    assert_eq!(status.code(), Code::ResourceExhausted);
+    assert!(
+        status.message().contains("a batch of 2"),
+        "{}",
+        status.message()
+    );
+    // A single job still fits: the refused batch did not close the door behind it.
+    client.submit_job(tiny("payments", "a")).await.unwrap();
+    let status = client.submit_job(tiny("payments", "a")).await.unwrap_err();
+    assert_eq!(status.code(), Code::ResourceExhausted);
+    assert_eq!(
+        violated_field(&client.submit_jobs(jobs(6)).await.unwrap_err()),
+        "jobs"
+    );
+    assert_eq!(running.queue.depths().await.unwrap().total(), 5);
 }

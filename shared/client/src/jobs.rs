@@ -3,7 +3,9 @@
 use crate::{Client, Error, Job, JobResult, QueueStatus, Stats};
 use specdoc_core::{Generation, JobState, OutputFormat, Priority};
 use specdoc_proto::job::v1 as pb;
-use specdoc_proto::scheduler::v1::{CancelJobRequest, GetQueueStatusRequest, SubmitJobRequest};
+use specdoc_proto::scheduler::v1::{
+    CancelJobRequest, GetQueueStatusRequest, SubmitJobRequest, SubmitJobResponse, SubmitJobsRequest,
+};
 use specdoc_proto::tracker::v1::{
     GetJobHistoryRequest, GetJobRequest, GetJobResultRequest, GetStatsRequest, ListJobsRequest,
 };
@@ -83,13 +85,9 @@ pub struct Submitted {
     pub deduplicated: bool,
 }
 
-impl Client {
-    /// Submits a documentation job.
-    pub async fn submit_documentation_job(
-        &self,
-        job: DocumentationJob,
-    ) -> Result<Submitted, Error> {
-        self.submit(SubmitJobRequest {
+impl From<DocumentationJob> for SubmitJobRequest {
+    fn from(job: DocumentationJob) -> Self {
+        Self {
             team_id: job.team_id,
             service_name: job.service_name,
             job_type: pb::JobType::Documentation as i32,
@@ -99,13 +97,13 @@ impl Client {
             generation: job.generation.to_proto(),
             idempotency_key: job.idempotency_key.unwrap_or_default(),
             ..Default::default()
-        })
-        .await
+        }
     }
+}
 
-    /// Submits a quality-score job.
-    pub async fn submit_quality_job(&self, job: QualityJob) -> Result<Submitted, Error> {
-        self.submit(SubmitJobRequest {
+impl From<QualityJob> for SubmitJobRequest {
+    fn from(job: QualityJob) -> Self {
+        Self {
             team_id: job.team_id,
             service_name: job.service_name,
             job_type: pb::JobType::QualityScore as i32,
@@ -113,33 +111,76 @@ impl Client {
             priority: job.priority.to_proto(),
             idempotency_key: job.idempotency_key.unwrap_or_default(),
             ..Default::default()
-        })
-        .await
+        }
+    }
+}
+
+impl From<SubmitJobResponse> for Submitted {
+    fn from(response: SubmitJobResponse) -> Self {
+        Self {
+            job_id: response.job_id,
+            state: JobState::from_proto(response.state),
+            queue_position: response.queue_position,
+            deduplicated: response.deduplicated,
+        }
+    }
+}
+
+/// A request carrying the `TRACEPARENT` environment variable, when it holds one.
+fn traced<T>(message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    if let Some(traceparent) = std::env::var("TRACEPARENT")
+        .ok()
+        .and_then(|tp| tp.parse().ok())
+    {
+        request.metadata_mut().insert("traceparent", traceparent);
+    }
+    request
+}
+
+impl Client {
+    /// Submits a documentation job.
+    pub async fn submit_documentation_job(
+        &self,
+        job: DocumentationJob,
+    ) -> Result<Submitted, Error> {
+        self.submit(job.into()).await
+    }
+
+    /// Submits a quality-score job.
+    pub async fn submit_quality_job(&self, job: QualityJob) -> Result<Submitted, Error> {
+        self.submit(job.into()).await
     }
 
     /// Submits a request as built by the caller. A W3C `traceparent` in the `TRACEPARENT`
     /// environment variable is passed on, so the job joins the caller's trace.
     pub async fn submit(&self, request: SubmitJobRequest) -> Result<Submitted, Error> {
-        let mut request = tonic::Request::new(request);
-        if let Some(traceparent) = std::env::var("TRACEPARENT")
-            .ok()
-            .and_then(|tp| tp.parse().ok())
-        {
-            request.metadata_mut().insert("traceparent", traceparent);
-        }
         let response = self
             .scheduler
             .clone()
-            .submit_job(request)
+            .submit_job(traced(request))
             .await
             .map_err(|s| self.scheduler_error(s))?
             .into_inner();
-        Ok(Submitted {
-            job_id: response.job_id,
-            state: JobState::from_proto(response.state),
-            queue_position: response.queue_position,
-            deduplicated: response.deduplicated,
-        })
+        Ok(response.into())
+    }
+
+    /// Submits up to 1000 requests in one call (`SubmitJobs`), all or none: if any is
+    /// invalid, none is accepted, and the error names it (`jobs[3].spec: ...`). Answers in
+    /// request order. `TRACEPARENT` is passed on as for [`submit`](Self::submit).
+    pub async fn submit_jobs(
+        &self,
+        requests: Vec<SubmitJobRequest>,
+    ) -> Result<Vec<Submitted>, Error> {
+        let request = SubmitJobsRequest { jobs: requests };
+        let response = self
+            .scheduler
+            .clone()
+            .submit_jobs(traced(request))
+            .await
+            .map_err(|s| self.scheduler_error(s))?
+            .into_inner();
+        Ok(response.jobs.into_iter().map(Submitted::from).collect())
     }
 
     /// A job's record: state, step, progress, score, trace id…

@@ -46,6 +46,7 @@ pub use specdoc_core::{Generation, JobState, JobType, OutputFormat, Priority};
 pub use specdoc_proto::admin::v1::TokenInfo;
 pub use specdoc_proto::job::v1::{Job, JobEvent};
 pub use specdoc_proto::scheduler::v1::GetQueueStatusResponse as QueueStatus;
+pub use specdoc_proto::scheduler::v1::SubmitJobRequest;
 pub use specdoc_proto::tracker::v1::GetJobResultResponse as JobResult;
 pub use specdoc_proto::tracker::v1::GetStatsResponse as Stats;
 pub use tls::ClientTls;

@@ -238,6 +238,51 @@ impl Queue {
         team: &TeamId,
         priority: Priority,
     ) -> Result<Option<u64>> {
+        let invocation = self.enqueue_invocation(envelope, team, priority)?;
+        let mut conn = self.conn.clone();
+        let reply: Option<EnqueueReply> = invocation.invoke_async(&mut conn).await?;
+        Ok(reply.map(position))
+    }
+
+    /// Dispatches committed jobs in one round trip: the [`enqueue`](Self::enqueue) script once
+    /// per job, pipelined, so each job is still queued atomically and in the order given.
+    /// Returns each job's position as `enqueue` does.
+    pub async fn enqueue_many(
+        &self,
+        jobs: &[(&JobEnvelope, &TeamId, Priority)],
+    ) -> Result<Vec<Option<u64>>> {
+        if jobs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        for (envelope, team, priority) in jobs {
+            pipe.invoke_script(&self.enqueue_invocation(envelope, team, *priority)?);
+        }
+        let mut conn = self.conn.clone();
+        let replies: Vec<Option<EnqueueReply>> = match pipe.query_async(&mut conn).await {
+            Err(error)
+                if error.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) =>
+            {
+                // Unlike a single invocation, a pipeline does not load its script on demand.
+                // Every call failed alike, and the script is idempotent per job anyway.
+                ENQUEUE.load_async(&mut conn).await?;
+                pipe.query_async(&mut conn).await?
+            }
+            replies => replies?,
+        };
+        Ok(replies
+            .into_iter()
+            .map(|reply| reply.map(position))
+            .collect())
+    }
+
+    /// The [`ENQUEUE`] script's invocation for one job.
+    fn enqueue_invocation(
+        &self,
+        envelope: &JobEnvelope,
+        team: &TeamId,
+        priority: Priority,
+    ) -> Result<redis::ScriptInvocation<'static>> {
         let job_id: JobId = envelope
             .job_id
             .parse()
@@ -258,13 +303,7 @@ impl Queue {
             .arg(&envelope.job_id)
             .arg(envelope.encode_to_vec())
             .arg(team.as_str());
-        let mut conn = self.conn.clone();
-        let reply: Option<(u64, u64, u64, i64)> = invocation.invoke_async(&mut conn).await?;
-        Ok(reply.map(|(mine, teams, depth, ahead)| {
-            // Round-robin: every other team with jobs gets a turn before each of ours.
-            let fair = (mine.saturating_sub(1)) * teams.max(1) + 1;
-            u64::try_from(ahead).unwrap_or(0) + fair.min(depth.max(1))
-        }))
+        Ok(invocation)
     }
 
     /// Dispatches a job to retry after `delay` (its backoff). The job waits in the delayed set
@@ -520,6 +559,17 @@ impl Queue {
             block,
         })
     }
+}
+
+/// What [`ENQUEUE`] answers for a job it queued: its list's length, the teams at its priority,
+/// the jobs at its priority, and the jobs at higher priorities.
+type EnqueueReply = (u64, u64, u64, i64);
+
+/// A queued job's estimated 1-based position in dispatch order.
+fn position((mine, teams, depth, ahead): EnqueueReply) -> u64 {
+    // Round-robin: every other team with jobs gets a turn before each of ours.
+    let fair = (mine.saturating_sub(1)) * teams.max(1) + 1;
+    u64::try_from(ahead).unwrap_or(0) + fair.min(depth.max(1))
 }
 
 fn slices_sorted(mut slices: Vec<(Priority, String, u64)>) -> QueueDepths {

@@ -28,9 +28,9 @@
 //! # Atomicity
 //!
 //! Enqueue, delayed enqueue, dequeue (with lease, after promoting due retries), renew, ack,
-//! reclaim and removal are each one Lua script, so a job is in
-//! exactly one of "ready list" or "leased" at any time and the ring, set and depth counters never
-//! drift from the lists. Scripts build per-team keys from the prefix, so they assume a single
+//! reclaim and removal are each one Lua script (a batch of enqueues pipelines the enqueue script,
+//! still atomic per job), so a job is in exactly one of "ready list" or "leased" at any time and
+//! the ring, set and depth counters never drift from the lists. Scripts build per-team keys from the prefix, so they assume a single
 //! Redis (or a cluster where the prefix is a hash tag such as `{specdoc}`).
 
 mod control;

@@ -17,6 +17,9 @@ use std::time::{Duration, Instant};
 const FRESH_FOR: Duration = Duration::from_secs(5);
 /// Assumed run time before any job of a type completed.
 const DEFAULT_RUN: Duration = Duration::from_secs(5);
+/// How long that assumption is used before the record is asked again: briefly, so the first
+/// completed job soon replaces it, yet a burst of submissions asks once, not once each.
+const GUESS_FRESH_FOR: Duration = Duration::from_secs(1);
 /// A worker whose heartbeat is older than this is not counted.
 const HEARTBEAT_MAX_AGE_MS: i64 = 15_000;
 
@@ -32,7 +35,7 @@ pub struct EtaEstimator {
 struct Cache {
     /// Job → its latest ETA, so many watchers of one job share one estimate.
     jobs: HashMap<JobId, (Instant, Option<pb::Eta>)>,
-    /// (type, log2 of spec size) → median run time.
+    /// (type, log2 of spec size) → median run time, and until when to use it.
     runs: HashMap<(JobType, u32), (Instant, Duration)>,
     slots: Option<(Instant, u32)>,
     /// The running jobs' (type, spec size, start), read at most once a second: every queued
@@ -163,22 +166,24 @@ impl EtaEstimator {
 
     async fn typical_run(&self, job_type: JobType, spec_bytes: u64) -> Duration {
         let key = (job_type, u64::BITS - spec_bytes.leading_zeros());
-        if let Some((at, run)) = self
+        if let Some((until, run)) = self
             .cache
             .lock()
             .ok()
             .and_then(|c| c.runs.get(&key).copied())
-            && fresh(at)
+            && Instant::now() < until
         {
             return run;
         }
-        let run = match self.store.typical_run_millis(job_type, spec_bytes).await {
-            Ok(Some(ms)) => Duration::from_millis(u64::try_from(ms).unwrap_or(0)),
-            // Not cached: the first completed job should replace the guess at once.
-            _ => return DEFAULT_RUN,
+        let (run, fresh_for) = match self.store.typical_run_millis(job_type, spec_bytes).await {
+            Ok(Some(ms)) => (
+                Duration::from_millis(u64::try_from(ms).unwrap_or(0)),
+                FRESH_FOR,
+            ),
+            _ => (DEFAULT_RUN, GUESS_FRESH_FOR),
         };
         if let Ok(mut cache) = self.cache.lock() {
-            cache.runs.insert(key, (Instant::now(), run));
+            cache.runs.insert(key, (Instant::now() + fresh_for, run));
         }
         run
     }

@@ -14,6 +14,16 @@ pub enum ApiError {
     /// A request field is invalid.
     #[error(transparent)]
     Invalid(#[from] Invalid),
+    /// A field of one element of a repeated request field is invalid, e.g. `jobs[3].spec`.
+    #[error("{list}[{index}].{invalid}")]
+    InvalidItem {
+        /// The repeated field, e.g. `jobs`.
+        list: &'static str,
+        /// The element's 0-based index.
+        index: usize,
+        /// What is wrong, naming the element's field.
+        invalid: Invalid,
+    },
     /// The thing asked for does not exist (or belongs to another team).
     #[error("{0} not found")]
     NotFound(String),
@@ -47,8 +57,30 @@ pub enum ApiError {
     Internal(String),
 }
 
+impl ApiError {
+    /// This error as it concerns element `index` of the repeated request field `list`: an
+    /// invalid field is named inside that element (`jobs[3].spec`); other errors are unchanged.
+    pub fn in_item(self, list: &'static str, index: usize) -> Self {
+        match self {
+            ApiError::Invalid(invalid) => ApiError::InvalidItem {
+                list,
+                index,
+                invalid,
+            },
+            other => other,
+        }
+    }
+}
+
 impl From<specdoc_store::Error> for ApiError {
     fn from(error: specdoc_store::Error) -> Self {
+        Self::from(&error)
+    }
+}
+
+/// For an error many callers share (a group commit that failed).
+impl From<&specdoc_store::Error> for ApiError {
+    fn from(error: &specdoc_store::Error) -> Self {
         if error.is_transient() {
             ApiError::Unavailable(format!("database unavailable: {error}"))
         } else {
@@ -81,6 +113,16 @@ impl From<ApiError> for Status {
                 let details =
                     ErrorDetails::with_bad_request_violation(invalid.field, invalid.reason.clone());
                 Status::with_error_details(Code::InvalidArgument, invalid.to_string(), details)
+            }
+            ApiError::InvalidItem {
+                list,
+                index,
+                invalid,
+            } => {
+                let field = format!("{list}[{index}].{}", invalid.field);
+                let message = format!("{field}: {}", invalid.reason);
+                let details = ErrorDetails::with_bad_request_violation(field, invalid.reason);
+                Status::with_error_details(Code::InvalidArgument, message, details)
             }
             ApiError::NotFound(what) => Status::not_found(format!("{what} not found")),
             ApiError::FailedPrecondition(message) => Status::failed_precondition(message),
@@ -123,6 +165,25 @@ mod tests {
             .expect("bad request details")
             .field_violations;
         assert_eq!(violations[0].field, "team_id");
+    }
+
+    #[test]
+    fn an_invalid_element_names_its_index_and_field() {
+        let error = ApiError::from(Invalid::new("spec", "is required")).in_item("jobs", 3);
+        let status = Status::from(error);
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert_eq!(status.message(), "jobs[3].spec: is required");
+        let details = status.get_error_details();
+        let violation = &details
+            .bad_request()
+            .expect("bad request details")
+            .field_violations[0];
+        assert_eq!(
+            (violation.field.as_str(), violation.description.as_str()),
+            ("jobs[3].spec", "is required")
+        );
+        let not_found = ApiError::NotFound("team x".into()).in_item("jobs", 3);
+        assert_eq!(Status::from(not_found).code(), Code::NotFound);
     }
 
     #[test]

@@ -1,12 +1,19 @@
-//! Admission and reads of jobs: insert a job with its spec and first event in one transaction,
-//! honour idempotency keys, and list jobs newest first with cursor pagination.
+//! Admission and reads of jobs: insert a job with its spec and first event in one transaction
+//! (or many jobs in one, for group commit), honour idempotency keys, and list jobs newest first
+//! with cursor pagination.
 
-use crate::rows::{self, JOB_COLUMNS};
-use crate::{Result, Store, events};
+use crate::rows::{self, EVENT_COLUMNS, JOB_COLUMNS};
+use crate::{Backend, Error, Result, Store, events};
+use base64::prelude::{BASE64_STANDARD, Engine as _};
 use specdoc_core::{
     Job, JobEvent, JobId, JobState, JobType, NewEvent, NewJob, TeamId, UnixMillis, now_millis,
 };
-use sqlx::Row;
+use sqlx::{Any, Row, Transaction};
+use std::collections::HashMap;
+
+/// Most spec bytes in one set-based insert. Its JSON parameter holds them in base64, and
+/// Postgres caps a `jsonb` value at 256 MiB; a bigger spec goes alone, as a `bytea`.
+const SET_SPEC_BYTES: usize = 16 * 1024 * 1024;
 
 /// The outcome of inserting a job.
 #[derive(Debug, Clone)]
@@ -69,13 +76,13 @@ impl Store {
                 deduplicated: false,
                 accepted: Some(accepted),
             }),
-            Err(crate::Error::Database(sqlx::Error::Database(e)))
+            Err(Error::Database(sqlx::Error::Database(e)))
                 if e.is_unique_violation() && new.idempotency_key.is_some() =>
             {
                 // A concurrent submission with the same key won the race: return its job.
                 match self.find_idempotent(new).await? {
                     Some(job) => Ok(Inserted::earlier(job)),
-                    None => Err(crate::Error::Database(sqlx::Error::Database(e))),
+                    None => Err(Error::Database(sqlx::Error::Database(e))),
                 }
             }
             Err(e) => Err(e),
@@ -97,48 +104,51 @@ impl Store {
     }
 
     async fn insert_new(&self, new: &NewJob) -> Result<(Job, JobEvent)> {
+        let mut tx = self.pool.begin().await?;
+        let inserted = insert_one(&mut tx, new, now_millis()).await?;
+        tx.commit().await?;
+        Ok(inserted)
+    }
+
+    /// Commits new jobs in one transaction, each with its spec and its first event exactly as
+    /// [`insert_job`](Self::insert_job) writes them: admissions that arrive together share one
+    /// commit. Returns each job with its "accepted" event, in the order given. On Postgres the
+    /// jobs go in set-based statements of up to 16 MiB of specs each.
+    ///
+    /// Idempotency keys are stored but not looked up: a key the team already used fails the
+    /// whole batch, so keyed submissions belong in `insert_job`.
+    pub async fn insert_jobs(&self, news: &[NewJob]) -> Result<Vec<(Job, JobEvent)>> {
+        if news.is_empty() {
+            return Ok(Vec::new());
+        }
         let now = now_millis();
         let mut tx = self.pool.begin().await?;
-        let row = rows::query(format!(
-            "INSERT INTO jobs (id, team_id, service_name, job_type, spec_format, output_formats, \
-             priority, state, max_attempts, created_at, last_seq, spec_bytes, idempotency_key, \
-             spec_version, traceparent, generation) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12, $13, $14, $15) RETURNING {JOB_COLUMNS}"
-        ))
-        .bind(new.id.to_string())
-        .bind(new.team.as_str())
-        .bind(new.service.as_str())
-        .bind(new.job_type.as_str())
-        .bind(new.spec_format.as_str())
-        .bind(rows::formats_text(&new.output_formats))
-        .bind(new.priority.as_str())
-        .bind(JobState::Queued.as_str())
-        .bind(i64::from(new.max_attempts))
-        .bind(now)
-        .bind(i64::try_from(new.spec.len()).unwrap_or(i64::MAX))
-        .bind(new.idempotency_key.as_deref())
-        .bind(new.spec_version.as_deref())
-        .bind(new.traceparent.as_deref())
-        .bind(new.generation.as_str())
-        .fetch_one(&mut *tx)
-        .await?;
-        sqlx::query("INSERT INTO specs (job_id, content) VALUES ($1, $2)")
-            .bind(new.id.to_string())
-            .bind(new.spec.as_slice())
-            .execute(&mut *tx)
-            .await?;
-        let accepted = NewEvent::lifecycle(
-            JobState::Queued,
-            0,
-            format!(
-                "accepted {} job for {}/{}",
-                new.job_type, new.team, new.service
-            ),
-        );
-        let accepted = events::insert(&mut tx, new.id, 1, 0, now, &accepted).await?;
-        let job = rows::job(&row)?;
+        let mut inserted = Vec::with_capacity(news.len());
+        let mut rest = news;
+        while let Some(first) = rest.first() {
+            // SQLite runs in process, so one statement per row costs no round trips.
+            let set = match self.backend {
+                Backend::Sqlite => 0,
+                Backend::Postgres => {
+                    let mut bytes = 0;
+                    rest.iter()
+                        .take_while(|new| {
+                            bytes += new.spec.len();
+                            bytes <= SET_SPEC_BYTES
+                        })
+                        .count()
+                }
+            };
+            if set == 0 {
+                inserted.push(insert_one(&mut tx, first, now).await?);
+                rest = &rest[1..];
+            } else {
+                inserted.extend(insert_set(&mut tx, &rest[..set], now).await?);
+                rest = &rest[set..];
+            }
+        }
         tx.commit().await?;
-        Ok((job, accepted))
+        Ok(inserted)
     }
 
     /// One job, or `None` if there is no such job.
@@ -215,6 +225,141 @@ impl Store {
         };
         Ok(Page { jobs, next })
     }
+}
+
+/// The first event of every job.
+fn accepted(new: &NewJob) -> NewEvent {
+    NewEvent::lifecycle(
+        JobState::Queued,
+        0,
+        format!(
+            "accepted {} job for {}/{}",
+            new.job_type, new.team, new.service
+        ),
+    )
+}
+
+/// Inserts one job (QUEUED, `last_seq` 1), its spec and its "accepted" event.
+async fn insert_one(
+    tx: &mut Transaction<'_, Any>,
+    new: &NewJob,
+    now: UnixMillis,
+) -> Result<(Job, JobEvent)> {
+    let row = rows::query(format!(
+        "INSERT INTO jobs (id, team_id, service_name, job_type, spec_format, output_formats, \
+         priority, state, max_attempts, created_at, last_seq, spec_bytes, idempotency_key, \
+         spec_version, traceparent, generation) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $12, $13, $14, $15) RETURNING {JOB_COLUMNS}"
+    ))
+    .bind(new.id.to_string())
+    .bind(new.team.as_str())
+    .bind(new.service.as_str())
+    .bind(new.job_type.as_str())
+    .bind(new.spec_format.as_str())
+    .bind(rows::formats_text(&new.output_formats))
+    .bind(new.priority.as_str())
+    .bind(JobState::Queued.as_str())
+    .bind(i64::from(new.max_attempts))
+    .bind(now)
+    .bind(spec_bytes(new))
+    .bind(new.idempotency_key.as_deref())
+    .bind(new.spec_version.as_deref())
+    .bind(new.traceparent.as_deref())
+    .bind(new.generation.as_str())
+    .fetch_one(&mut **tx)
+    .await?;
+    sqlx::query("INSERT INTO specs (job_id, content) VALUES ($1, $2)")
+        .bind(new.id.to_string())
+        .bind(new.spec.as_slice())
+        .execute(&mut **tx)
+        .await?;
+    let accepted = events::insert(tx, new.id, 1, 0, now, &accepted(new)).await?;
+    Ok((rows::job(&row)?, accepted))
+}
+
+/// The rows [`insert_one`] writes, for all these jobs at once, in one Postgres statement: the jobs
+/// travel as one JSON parameter (the `Any` driver cannot bind arrays; specs as base64), which
+/// Postgres parses once and feeds to an insert per table.
+async fn insert_set(
+    tx: &mut Transaction<'_, Any>,
+    news: &[NewJob],
+    now: UnixMillis,
+) -> Result<Vec<(Job, JobEvent)>> {
+    let input: Vec<serde_json::Value> = news
+        .iter()
+        .map(|new| {
+            serde_json::json!({
+                "id": new.id.to_string(),
+                "team_id": new.team.as_str(),
+                "service_name": new.service.as_str(),
+                "job_type": new.job_type.as_str(),
+                "spec_format": new.spec_format.as_str(),
+                "output_formats": rows::formats_text(&new.output_formats),
+                "priority": new.priority.as_str(),
+                "max_attempts": new.max_attempts,
+                "spec_bytes": spec_bytes(new),
+                "idempotency_key": new.idempotency_key,
+                "spec_version": new.spec_version,
+                "traceparent": new.traceparent,
+                "generation": new.generation.as_str(),
+                "content": BASE64_STANDARD.encode(&new.spec),
+                "message": accepted(new).message,
+            })
+        })
+        .collect();
+    // Every accepted event is the same but for its message.
+    let event = accepted(&news[0]);
+    let rows = rows::query(format!(
+        "WITH x AS MATERIALIZED (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id text, \
+           team_id text, service_name text, job_type text, spec_format text, output_formats text, \
+           priority text, max_attempts bigint, spec_bytes bigint, idempotency_key text, \
+           spec_version text, traceparent text, generation text, content text, message text)), \
+         inserted AS (INSERT INTO jobs (id, team_id, service_name, job_type, spec_format, \
+           output_formats, priority, state, max_attempts, created_at, last_seq, spec_bytes, \
+           idempotency_key, spec_version, traceparent, generation) \
+           SELECT id, team_id, service_name, job_type, spec_format, output_formats, priority, $2, \
+           max_attempts, $3, 1, spec_bytes, idempotency_key, spec_version, traceparent, generation \
+           FROM x RETURNING {JOB_COLUMNS}), \
+         specs_in AS (INSERT INTO specs (job_id, content) \
+           SELECT id, decode(content, 'base64') FROM x), \
+         events_in AS (INSERT INTO job_events ({EVENT_COLUMNS}) \
+           SELECT id, 1, 0, $4, $5, $6, $7, message, $3 FROM x) \
+         SELECT * FROM inserted"
+    ))
+    .bind(serde_json::Value::Array(input).to_string())
+    .bind(JobState::Queued.as_str())
+    .bind(now)
+    .bind(event.step.as_str())
+    .bind(event.status.as_str())
+    .bind(event.state.as_str())
+    .bind(i64::from(event.progress))
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut jobs: HashMap<JobId, Job> = rows
+        .iter()
+        .map(|row| rows::job(row).map(|job| (job.id, job)))
+        .collect::<Result<_>>()?;
+    news.iter()
+        .map(|new| {
+            // RETURNING promises no order: match the rows to the request by id.
+            let job = jobs.remove(&new.id).ok_or_else(|| Error::Corrupt {
+                table: "jobs",
+                detail: format!("job {} was not returned by its insert", new.id),
+            })?;
+            let accepted = JobEvent {
+                job_id: new.id,
+                seq: 1,
+                attempt: 0,
+                time: now,
+                event: accepted(new),
+            };
+            Ok((job, accepted))
+        })
+        .collect()
+}
+
+fn spec_bytes(new: &NewJob) -> i64 {
+    i64::try_from(new.spec.len()).unwrap_or(i64::MAX)
 }
 
 /// A bind argument of a dynamically built query.

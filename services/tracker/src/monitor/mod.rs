@@ -116,7 +116,9 @@ impl IntoResponse for PageError {
                 StatusCode::NOT_FOUND,
                 "There is no such page, or it is not yours to see.".to_owned(),
             ),
-            ApiError::Invalid(invalid) => (StatusCode::BAD_REQUEST, invalid.to_string()),
+            invalid @ (ApiError::Invalid(_) | ApiError::InvalidItem { .. }) => {
+                (StatusCode::BAD_REQUEST, invalid.to_string())
+            }
             ApiError::OutOfRange(message) => (StatusCode::BAD_REQUEST, message),
             ApiError::FailedPrecondition(message) => (StatusCode::CONFLICT, message),
             ApiError::PermissionDenied(message) => (StatusCode::FORBIDDEN, message),

@@ -1,0 +1,92 @@
+//! Pipelined dispatch (`Queue::enqueue_many`) against real Redis: the same outcome as one
+//! `enqueue` per job, in one round trip.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use specdoc_core::{JobId, JobType, Priority, TeamId};
+use specdoc_proto::queue::v1::JobEnvelope;
+use specdoc_queue::Queue;
+use std::time::Duration;
+
+fn envelope(team: &str, priority: Priority) -> (JobEnvelope, TeamId, Priority) {
+    let env = JobEnvelope {
+        job_id: JobId::new().to_string(),
+        team_id: team.into(),
+        job_type: JobType::QualityScore.to_proto(),
+        priority: priority.to_proto(),
+        ..Default::default()
+    };
+    (env, TeamId::parse_field(team).unwrap(), priority)
+}
+
+async fn drain(queue: &Queue) -> Vec<String> {
+    let mut order = Vec::new();
+    while let Some(leased) = queue.dequeue(Duration::from_secs(30)).await.unwrap() {
+        order.push(leased.envelope.job_id);
+    }
+    order
+}
+
+#[tokio::test]
+async fn a_pipelined_batch_queues_like_one_enqueue_per_job() {
+    let jobs: Vec<_> = [
+        ("a", Priority::Normal),
+        ("a", Priority::Normal),
+        ("b", Priority::Normal),
+        ("a", Priority::High),
+        ("b", Priority::Low),
+        ("a", Priority::Normal),
+    ]
+    .into_iter()
+    .map(|(team, priority)| envelope(team, priority))
+    .collect();
+    let one_by_one = Queue::connect(
+        &specdoc_testkit::redis_url(),
+        &specdoc_testkit::unique_prefix(),
+    )
+    .await
+    .unwrap();
+    let mut expected = Vec::new();
+    for (env, team, priority) in &jobs {
+        expected.push(one_by_one.enqueue(env, team, *priority).await.unwrap());
+    }
+
+    let batched = Queue::connect(
+        &specdoc_testkit::redis_url(),
+        &specdoc_testkit::unique_prefix(),
+    )
+    .await
+    .unwrap();
+    let refs: Vec<_> = jobs.iter().map(|(e, t, p)| (e, t, *p)).collect();
+    let positions = batched.enqueue_many(&refs).await.unwrap();
+    assert_eq!(positions, expected);
+    assert!(positions.iter().all(Option::is_some), "{positions:?}");
+    // A job already queued is not queued twice, in a batch as alone.
+    assert_eq!(
+        batched.enqueue_many(&refs[..2]).await.unwrap(),
+        vec![None, None]
+    );
+    assert_eq!(batched.depths().await.unwrap().total(), jobs.len() as u64);
+    assert_eq!(drain(&batched).await, drain(&one_by_one).await);
+    assert!(batched.enqueue_many(&[]).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_batch_loads_its_script_on_a_redis_that_never_saw_it() {
+    // A private server: no script is cached there, so the first pipeline meets NOSCRIPT.
+    let redis = specdoc_testkit::RedisServer::start();
+    let queue = Queue::connect(&redis.url(), &specdoc_testkit::unique_prefix())
+        .await
+        .unwrap();
+    let jobs: Vec<_> = (0..3).map(|_| envelope("t", Priority::Normal)).collect();
+    let refs: Vec<_> = jobs.iter().map(|(e, t, p)| (e, t, *p)).collect();
+    assert_eq!(
+        queue.enqueue_many(&refs).await.unwrap(),
+        vec![Some(1), Some(2), Some(3)]
+    );
+    assert_eq!(
+        drain(&queue).await,
+        jobs.iter()
+            .map(|(e, _, _)| e.job_id.clone())
+            .collect::<Vec<_>>()
+    );
+}
