@@ -60,6 +60,9 @@ async fn main() -> anyhow::Result<()> {
         submitted as f64 / admitted.as_secs_f64()
     );
 
+    if latency_jobs == 0 {
+        return Ok(());
+    }
     let team = format!("bench-{}-latency", std::process::id());
     let mut latencies = submit_singly(&channel, &team, latency_jobs, callers).await;
     anyhow::ensure!(!latencies.is_empty(), "no single submission succeeded");
@@ -173,6 +176,10 @@ async fn wait_completed(store: &Store, team: &str, jobs: usize) -> anyhow::Resul
             Instant::now() < deadline,
             "only {completed} of {jobs} jobs of {team} completed"
         );
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        // Statistics cost the database a scan of the unfinished jobs: ask rarely while many are
+        // left, often near the end, so the clock stops within 10 ms of the last completion.
+        let left = jobs - completed as usize;
+        let pause = if left * 20 > jobs { 100 } else { 10 };
+        tokio::time::sleep(Duration::from_millis(pause)).await;
     }
 }

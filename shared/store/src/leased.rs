@@ -97,7 +97,7 @@ impl Store {
         leases: &[(JobId, LeaseToken)],
         worker: &str,
     ) -> Result<Vec<Option<Started>>> {
-        if self.backend == Backend::Sqlite || leases.len() == 1 {
+        if self.backend == Backend::Sqlite {
             let mut started = Vec::with_capacity(leases.len());
             for (id, lease) in leases {
                 let job = match self.start_attempt(*id, lease, worker).await? {
@@ -246,7 +246,9 @@ impl Store {
 }
 
 /// All step events in one statement: per job, the guarded update advances `last_seq` by its
-/// number of events, and the events take the numbers it skipped over, in the order given.
+/// number of events, and the events take the numbers it skipped over, in the order given. Each
+/// event carries its place `k` among its job's `n` events of the group; the last one (k = n)
+/// also sets the job's current step. Only the jobs' rows come back: the events' numbers follow.
 async fn steps_postgres(
     tx: &mut Transaction<'_, Any>,
     steps: &[(usize, &StepWrite)],
@@ -255,12 +257,22 @@ async fn steps_postgres(
     if steps.is_empty() {
         return Ok(Vec::new());
     }
+    let mut counts: HashMap<(JobId, &str), i64> = HashMap::new();
+    let places: Vec<i64> = steps
+        .iter()
+        .map(|(_, w)| {
+            let count = counts.entry((w.job, w.lease.0.as_str())).or_default();
+            *count += 1;
+            *count
+        })
+        .collect();
     let input: Vec<serde_json::Value> = steps
         .iter()
-        .enumerate()
-        .map(|(i, (_, w))| {
+        .zip(&places)
+        .map(|((_, w), k)| {
             serde_json::json!({
-                "i": i,
+                "k": k,
+                "n": counts[&(w.job, w.lease.0.as_str())],
                 "job_id": w.job.to_string(),
                 "lease": w.lease.0,
                 "step": w.event.step.as_str(),
@@ -272,43 +284,40 @@ async fn steps_postgres(
         })
         .collect();
     let rows = rows::query(format!(
-        "WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(i bigint, job_id text, \
-           lease text, step text, status text, state text, progress bigint, message text)), \
-         per_job AS (SELECT job_id, lease, COUNT(*) AS n, MAX(i) AS last FROM input GROUP BY job_id, lease), \
-         changed AS (UPDATE jobs SET last_seq = jobs.last_seq + p.n, current_step = l.step, progress = l.progress \
-           FROM per_job p JOIN input l ON l.i = p.last \
-           WHERE jobs.id = p.job_id AND jobs.lease_token = p.lease AND jobs.state = 'processing' \
-           RETURNING jobs.id, jobs.last_seq, jobs.attempt, p.n, p.lease), \
+        "WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(k bigint, n bigint, \
+           job_id text, lease text, step text, status text, state text, progress bigint, message text)), \
+         changed AS (UPDATE jobs SET last_seq = jobs.last_seq + l.n, current_step = l.step, progress = l.progress \
+           FROM input l \
+           WHERE l.k = l.n AND jobs.id = l.job_id AND jobs.lease_token = l.lease AND jobs.state = 'processing' \
+           RETURNING jobs.id, jobs.last_seq, jobs.attempt, l.lease), \
          recorded AS (INSERT INTO job_events ({EVENT_COLUMNS}) \
-           SELECT x.job_id, c.last_seq - c.n + ROW_NUMBER() OVER (PARTITION BY x.job_id ORDER BY x.i), \
-             c.attempt, x.step, x.status, x.state, x.progress, x.message, $2 \
-           FROM input x JOIN changed c ON c.id = x.job_id AND c.lease = x.lease \
-           RETURNING {EVENT_COLUMNS}) \
-         SELECT recorded.*, changed.lease FROM recorded JOIN changed ON changed.id = recorded.job_id"
+           SELECT x.job_id, c.last_seq - x.n + x.k, c.attempt, x.step, x.status, x.state, x.progress, x.message, $2 \
+           FROM input x JOIN changed c ON c.id = x.job_id AND c.lease = x.lease) \
+         SELECT id, last_seq, attempt, lease FROM changed"
     ))
     .bind(serde_json::Value::Array(input).to_string())
     .bind(now)
     .fetch_all(&mut **tx)
     .await?;
-    // A job's events come back all or none; hand them out to its writes in seq order.
-    let mut by_lease: HashMap<(JobId, String), Vec<JobEvent>> = HashMap::new();
+    // (job, lease) → (its last_seq after the update, its attempt).
+    let mut changed: HashMap<(String, String), (i64, i64)> = HashMap::new();
     for row in &rows {
-        let event = rows::event(row)?;
-        let lease: String = row.try_get("lease")?;
-        by_lease
-            .entry((event.job_id, lease))
-            .or_default()
-            .push(event);
-    }
-    for events in by_lease.values_mut() {
-        events.sort_by_key(|e| std::cmp::Reverse(e.seq));
+        let key = (row.try_get("id")?, row.try_get("lease")?);
+        changed.insert(key, (row.try_get("last_seq")?, row.try_get("attempt")?));
     }
     Ok(steps
         .iter()
-        .map(|(_, w)| {
-            by_lease
-                .get_mut(&(w.job, w.lease.0.clone()))
-                .and_then(Vec::pop)
+        .zip(&places)
+        .map(|((_, w), k)| {
+            let n = counts[&(w.job, w.lease.0.as_str())];
+            let (last_seq, attempt) = changed.get(&(w.job.to_string(), w.lease.0.clone()))?;
+            Some(JobEvent {
+                job_id: w.job,
+                seq: u64::try_from(last_seq - n + k).ok()?,
+                attempt: u32::try_from(*attempt).ok()?,
+                time: now,
+                event: w.event.clone(),
+            })
         })
         .collect())
 }

@@ -19,7 +19,9 @@ const BUCKETS_PER_DOUBLING: f64 = 4.0;
 /// Rules listed in `top_failing_rules`.
 const TOP_RULES: i64 = 10;
 
-/// The shard of a finished job's rollup rows: its id's last hex digit, random in a v7 UUID.
+/// The shard of a group of finished jobs' rollup rows: the first job's id's last hex digit,
+/// random in a v7 UUID. Concurrent groups mostly write different rows; one group's jobs share
+/// theirs, so a rule that fifty jobs of the group failed is one row updated, not fifty.
 fn shard_of(job: &Job) -> i64 {
     let id = job.id.to_string();
     id.get(id.len() - 1..)
@@ -144,15 +146,15 @@ pub(crate) async fn record_finished(
         "ON CONFLICT (team_id, day, rule_id, shard) DO UPDATE SET \
          jobs = stats_rule_failures.jobs + excluded.jobs",
     );
+    let shard = Int(finished.first().map_or(0, |(job, _)| shard_of(job)));
     for (job, failing_rules) in finished {
         let Some(finished_at) = job.finished_at else {
             continue;
         };
-        let (day, team, job_type, shard) = (
+        let (day, team, job_type) = (
             Int(day_of(finished_at)),
             Text(job.team.as_str()),
             Text(job.job_type.as_str()),
-            Int(shard_of(job)),
         );
         let service = Text(job.service.as_str());
         let score = job.quality_score.map(i64::from);
