@@ -109,8 +109,11 @@ impl Worker {
         if let Ok(mut running) = self.running.lock() {
             running.remove(&id);
         }
-        // Events the pipeline handed over precede the outcome in the record.
-        self.events.flush(id).await;
+        if outcome.is_err() {
+            // Events the pipeline handed over precede the outcome in the record. (A completion
+            // was settled after them already.)
+            self.events.flush(id).await;
+        }
         self.record_outcome(&job, &leased, outcome).await;
         self.finished.fetch_add(1, Ordering::Relaxed);
     }
