@@ -18,6 +18,7 @@ use specdoc_core::{Job, JobEvent, JobId, LeaseToken, NewEvent};
 use specdoc_queue::Queue;
 use specdoc_store::{Completion, LeasedWrite, StepWrite, Store};
 use std::hash::{BuildHasher, RandomState};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 
@@ -40,7 +41,7 @@ pub(crate) type Pending = oneshot::Receiver<Outcome>;
 
 enum Request {
     /// A write of `job`, answered on the sender.
-    Write(LeasedWrite, Box<Job>, oneshot::Sender<Outcome>),
+    Write(LeasedWrite, Arc<Job>, oneshot::Sender<Outcome>),
     /// Answered once every earlier request of the loop is settled.
     Flush(oneshot::Sender<()>),
 }
@@ -73,17 +74,17 @@ impl EventWriter {
         &self.loops[index]
     }
 
-    fn send(&self, job: &Job, write: LeasedWrite) -> Pending {
+    fn send(&self, job: &Arc<Job>, write: LeasedWrite) -> Pending {
         let (reply, pending) = oneshot::channel();
         // A stopped loop drops the sender, which the job reads as an error.
         let _ = self
             .loop_of(job.id)
-            .send(Request::Write(write, Box::new(job.clone()), reply));
+            .send(Request::Write(write, job.clone(), reply));
         pending
     }
 
     /// Queues step `event` of `job` under `lease`; the handle tells how it went.
-    pub(crate) fn record(&self, job: &Job, lease: &LeaseToken, event: NewEvent) -> Pending {
+    pub(crate) fn record(&self, job: &Arc<Job>, lease: &LeaseToken, event: NewEvent) -> Pending {
         let write = StepWrite {
             job: job.id,
             lease: lease.clone(),
@@ -93,7 +94,7 @@ impl EventWriter {
     }
 
     /// Queues the completion of `job`, after every write it queued before.
-    pub(crate) fn complete(&self, job: &Job, completion: Completion) -> Pending {
+    pub(crate) fn complete(&self, job: &Arc<Job>, completion: Completion) -> Pending {
         self.send(job, LeasedWrite::Complete(Box::new(completion)))
     }
 
@@ -154,7 +155,7 @@ async fn commit(
     store: &Store,
     queue: &Queue,
     writes: &[LeasedWrite],
-    waiters: &[(Box<Job>, oneshot::Sender<Outcome>)],
+    waiters: &[(Arc<Job>, oneshot::Sender<Outcome>)],
 ) -> Vec<Outcome> {
     let mut tries = 0;
     let recorded = loop {

@@ -96,7 +96,7 @@ impl Worker {
 
         let pipeline = Pipeline {
             worker: self.clone(),
-            job: job.clone(),
+            job: Arc::new(job.clone()),
             lease: lease.clone(),
             unsettled: Default::default(),
         };

@@ -43,7 +43,8 @@ impl From<specdoc_store::Error> for Failure {
 /// One attempt's pipeline.
 pub(crate) struct Pipeline {
     pub(crate) worker: Arc<Worker>,
-    pub(crate) job: Job,
+    /// Shared with the event writer, which needs it for each event's stream record.
+    pub(crate) job: Arc<Job>,
     pub(crate) lease: LeaseToken,
     /// Writes handed to the event writer whose outcome the pipeline has not read yet.
     pub(crate) unsettled: Mutex<Vec<Pending>>,

@@ -17,7 +17,7 @@ use specdoc_core::{
     now_millis,
 };
 use sqlx::{Any, Row, Transaction};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// What a successful job leaves behind.
 #[derive(Debug, Clone, Default)]
@@ -172,6 +172,16 @@ impl Store {
                 LeasedWrite::Complete(completion) => completions.push((i, completion.as_ref())),
             }
         }
+        // On Postgres, the step events of a job completing in this group ride in its completion's
+        // statement: one update of its row instead of two.
+        let completing: HashSet<(JobId, &str)> = completions
+            .iter()
+            .map(|(_, c)| (c.job, c.lease.0.as_str()))
+            .collect();
+        let (folded, steps): (Vec<_>, Vec<_>) = steps.into_iter().partition(|(_, step)| {
+            self.backend == Backend::Postgres
+                && completing.contains(&(step.job, step.lease.0.as_str()))
+        });
         let mut recorded = vec![None; writes.len()];
         let mut tx = self.pool.begin().await?;
         // Steps first: a job's completion follows its step events in the same group.
@@ -182,8 +192,11 @@ impl Store {
         for ((i, _), event) in steps.iter().zip(step_events) {
             recorded[*i] = event;
         }
+        let folded_places = Places::of(&folded);
         let completed = match self.backend {
-            Backend::Postgres => complete_postgres(&mut tx, &completions, now).await?,
+            Backend::Postgres => {
+                complete_postgres(&mut tx, &completions, &folded, &folded_places, now).await?
+            }
             Backend::Sqlite => complete_one_by_one(&mut tx, &completions, now).await?,
         };
         let mut finished = Vec::with_capacity(completed.len());
@@ -198,6 +211,20 @@ impl Store {
                 });
                 finished.push((job, completion.results.failing_rules.as_slice()));
             }
+        }
+        // A folded step's number: its place among its job's folded steps, before the completion.
+        for ((i, step), k) in folded.iter().zip(&folded_places.k) {
+            let Some((job, _)) = finished.iter().find(|(job, _)| job.id == step.job) else {
+                continue;
+            };
+            let n = folded_places.n(step);
+            recorded[*i] = Some(JobEvent {
+                job_id: step.job,
+                seq: job.last_seq - u64::try_from(n - k + 1).unwrap_or(0),
+                attempt: job.attempt,
+                time: now,
+                event: step.event.clone(),
+            });
         }
         rollups::record_finished(&mut tx, self.backend, &finished).await?;
         tx.commit().await?;
@@ -245,6 +272,35 @@ impl Store {
     }
 }
 
+/// Where each step write sits among its job's writes of a group: `k[i]` is its 1-based place,
+/// [`Places::n`] its job's count.
+struct Places<'w> {
+    k: Vec<i64>,
+    counts: HashMap<(JobId, &'w str), i64>,
+}
+
+impl<'w> Places<'w> {
+    fn of(steps: &[(usize, &'w StepWrite)]) -> Self {
+        let mut counts: HashMap<(JobId, &str), i64> = HashMap::new();
+        let k = steps
+            .iter()
+            .map(|(_, w)| {
+                let count = counts.entry((w.job, w.lease.0.as_str())).or_default();
+                *count += 1;
+                *count
+            })
+            .collect();
+        Self { k, counts }
+    }
+
+    fn n(&self, step: &StepWrite) -> i64 {
+        self.counts
+            .get(&(step.job, step.lease.0.as_str()))
+            .copied()
+            .unwrap_or(0)
+    }
+}
+
 /// All step events in one statement: per job, the guarded update advances `last_seq` by its
 /// number of events, and the events take the numbers it skipped over, in the order given. Each
 /// event carries its place `k` among its job's `n` events of the group; the last one (k = n)
@@ -257,22 +313,14 @@ async fn steps_postgres(
     if steps.is_empty() {
         return Ok(Vec::new());
     }
-    let mut counts: HashMap<(JobId, &str), i64> = HashMap::new();
-    let places: Vec<i64> = steps
-        .iter()
-        .map(|(_, w)| {
-            let count = counts.entry((w.job, w.lease.0.as_str())).or_default();
-            *count += 1;
-            *count
-        })
-        .collect();
+    let places = Places::of(steps);
     let input: Vec<serde_json::Value> = steps
         .iter()
-        .zip(&places)
+        .zip(&places.k)
         .map(|((_, w), k)| {
             serde_json::json!({
                 "k": k,
-                "n": counts[&(w.job, w.lease.0.as_str())],
+                "n": places.n(w),
                 "job_id": w.job.to_string(),
                 "lease": w.lease.0,
                 "step": w.event.step.as_str(),
@@ -307,9 +355,9 @@ async fn steps_postgres(
     }
     Ok(steps
         .iter()
-        .zip(&places)
+        .zip(&places.k)
         .map(|((_, w), k)| {
-            let n = counts[&(w.job, w.lease.0.as_str())];
+            let n = places.n(w);
             let (last_seq, attempt) = changed.get(&(w.job.to_string(), w.lease.0.clone()))?;
             Some(JobEvent {
                 job_id: w.job,
@@ -342,11 +390,14 @@ async fn steps_one_by_one(
     Ok(recorded)
 }
 
-/// All completions in one statement (the guarded update, its events and the quality reports),
-/// plus one insert per document for documentation jobs.
+/// All completions in one statement (the guarded update, its events, the step events of the
+/// same jobs folded into it, and the quality reports), plus one insert per document for
+/// documentation jobs.
 async fn complete_postgres(
     tx: &mut Transaction<'_, Any>,
     completions: &[(usize, &Completion)],
+    folded: &[(usize, &StepWrite)],
+    places: &Places<'_>,
     now: i64,
 ) -> Result<Vec<Option<Job>>> {
     if completions.is_empty() {
@@ -358,6 +409,7 @@ async fn complete_postgres(
             serde_json::json!({
                 "job_id": c.job.to_string(),
                 "lease": c.lease.0,
+                "folded": places.counts.get(&(c.job, c.lease.0.as_str())).copied().unwrap_or(0),
                 "score": c.results.quality.as_ref().map(|(overall, _)| overall),
                 "is_degraded": i64::from(c.results.degraded.is_some()),
                 "reason": c.results.degraded,
@@ -366,26 +418,51 @@ async fn complete_postgres(
             })
         })
         .collect();
+    let folded_steps: Vec<serde_json::Value> = folded
+        .iter()
+        .zip(&places.k)
+        .map(|((_, w), k)| {
+            serde_json::json!({
+                "k": k,
+                "job_id": w.job.to_string(),
+                "lease": w.lease.0,
+                "step": w.event.step.as_str(),
+                "status": w.event.status.as_str(),
+                "state": w.event.state.as_str(),
+                "progress": w.event.progress,
+                "message": w.event.message,
+            })
+        })
+        .collect();
     let returned = prefixed_job_columns();
     let rows = rows::query(format!(
         "WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(job_id text, lease text, \
-           score bigint, is_degraded bigint, reason text, message text, report text)), \
+           folded bigint, score bigint, is_degraded bigint, reason text, message text, report text)), \
+         steps AS (SELECT * FROM jsonb_to_recordset($3::jsonb) AS s(k bigint, job_id text, lease text, \
+           step text, status text, state text, progress bigint, message text)), \
          changed AS (UPDATE jobs SET state = 'completed', finished_at = $2, progress = 100, \
            current_step = 'store', quality_score = x.score, degraded = x.is_degraded, \
-           degraded_reason = x.reason, lease_token = NULL, last_seq = jobs.last_seq + 1 \
+           degraded_reason = x.reason, lease_token = NULL, last_seq = jobs.last_seq + x.folded + 1 \
            FROM input x \
            WHERE jobs.id = x.job_id AND jobs.lease_token = x.lease AND jobs.state = 'processing' \
-           RETURNING {returned}), \
+           RETURNING {returned}, x.lease AS completed_under), \
          recorded AS (INSERT INTO job_events ({EVENT_COLUMNS}) \
            SELECT c.id, c.last_seq, c.attempt, 'store', 'succeeded', 'completed', 100, x.message, $2 \
-           FROM changed c JOIN input x ON x.job_id = c.id), \
+           FROM changed c JOIN input x ON x.job_id = c.id AND x.lease = c.completed_under), \
+         folded AS (INSERT INTO job_events ({EVENT_COLUMNS}) \
+           SELECT c.id, c.last_seq - x.folded - 1 + s.k, c.attempt, s.step, s.status, s.state, \
+             s.progress, s.message, $2 \
+           FROM changed c JOIN input x ON x.job_id = c.id AND x.lease = c.completed_under \
+           JOIN steps s ON s.job_id = c.id AND s.lease = c.completed_under), \
          reports AS (INSERT INTO job_quality (job_id, report) \
-           SELECT c.id, decode(x.report, 'base64') FROM changed c JOIN input x ON x.job_id = c.id \
+           SELECT c.id, decode(x.report, 'base64') \
+           FROM changed c JOIN input x ON x.job_id = c.id AND x.lease = c.completed_under \
            WHERE x.report IS NOT NULL) \
          SELECT * FROM changed"
     ))
     .bind(serde_json::Value::Array(input).to_string())
     .bind(now)
+    .bind(serde_json::Value::Array(folded_steps).to_string())
     .fetch_all(&mut **tx)
     .await?;
     let mut completed: HashMap<JobId, Job> = HashMap::new();
