@@ -1,8 +1,10 @@
 //! The worker: leases jobs from Redis and runs each job's pipeline.
 //!
-//! [`Worker::run`] keeps at most `max_concurrent_jobs` jobs in flight. Each job runs under a
-//! lease it renews ([`execute`]); every step emits a started and a finished event, committed to
-//! the database under the lease and then published to Redis ([`pipeline`]). Cancellation (a
+//! [`Worker::run`] keeps at most `max_concurrent_jobs` jobs in flight, filling its free slots
+//! with one dequeue and one database statement. Each job runs under a lease it renews
+//! ([`execute`]); every step emits a started and a finished event, committed to the database
+//! under the lease in groups with other jobs' writes and then published to Redis
+//! ([`pipeline`], [`event_writer`]). Cancellation (a
 //! signal from the scheduler, a lost lease, or `JOB_TIMEOUT`) interrupts the running step. On
 //! shutdown the worker stops leasing and lets in-flight jobs finish within the grace period.
 

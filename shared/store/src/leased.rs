@@ -299,6 +299,28 @@ impl<'w> Places<'w> {
             .copied()
             .unwrap_or(0)
     }
+
+    /// The steps these places were counted over, as the JSON rows the statements read.
+    fn json(&self, steps: &[(usize, &StepWrite)]) -> String {
+        let rows: Vec<serde_json::Value> = steps
+            .iter()
+            .zip(&self.k)
+            .map(|((_, w), k)| {
+                serde_json::json!({
+                    "k": k,
+                    "n": self.n(w),
+                    "job_id": w.job.to_string(),
+                    "lease": w.lease.0,
+                    "step": w.event.step.as_str(),
+                    "status": w.event.status.as_str(),
+                    "state": w.event.state.as_str(),
+                    "progress": w.event.progress,
+                    "message": w.event.message,
+                })
+            })
+            .collect();
+        serde_json::Value::Array(rows).to_string()
+    }
 }
 
 /// All step events in one statement: per job, the guarded update advances `last_seq` by its
@@ -314,23 +336,6 @@ async fn steps_postgres(
         return Ok(Vec::new());
     }
     let places = Places::of(steps);
-    let input: Vec<serde_json::Value> = steps
-        .iter()
-        .zip(&places.k)
-        .map(|((_, w), k)| {
-            serde_json::json!({
-                "k": k,
-                "n": places.n(w),
-                "job_id": w.job.to_string(),
-                "lease": w.lease.0,
-                "step": w.event.step.as_str(),
-                "status": w.event.status.as_str(),
-                "state": w.event.state.as_str(),
-                "progress": w.event.progress,
-                "message": w.event.message,
-            })
-        })
-        .collect();
     let rows = rows::query(format!(
         "WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(k bigint, n bigint, \
            job_id text, lease text, step text, status text, state text, progress bigint, message text)), \
@@ -343,7 +348,7 @@ async fn steps_postgres(
            FROM input x JOIN changed c ON c.id = x.job_id AND c.lease = x.lease) \
          SELECT id, last_seq, attempt, lease FROM changed"
     ))
-    .bind(serde_json::Value::Array(input).to_string())
+    .bind(places.json(steps))
     .bind(now)
     .fetch_all(&mut **tx)
     .await?;
@@ -418,22 +423,6 @@ async fn complete_postgres(
             })
         })
         .collect();
-    let folded_steps: Vec<serde_json::Value> = folded
-        .iter()
-        .zip(&places.k)
-        .map(|((_, w), k)| {
-            serde_json::json!({
-                "k": k,
-                "job_id": w.job.to_string(),
-                "lease": w.lease.0,
-                "step": w.event.step.as_str(),
-                "status": w.event.status.as_str(),
-                "state": w.event.state.as_str(),
-                "progress": w.event.progress,
-                "message": w.event.message,
-            })
-        })
-        .collect();
     let returned = prefixed_job_columns();
     let rows = rows::query(format!(
         "WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(job_id text, lease text, \
@@ -462,7 +451,7 @@ async fn complete_postgres(
     ))
     .bind(serde_json::Value::Array(input).to_string())
     .bind(now)
-    .bind(serde_json::Value::Array(folded_steps).to_string())
+    .bind(places.json(folded))
     .fetch_all(&mut **tx)
     .await?;
     let mut completed: HashMap<JobId, Job> = HashMap::new();
