@@ -84,13 +84,27 @@ impl SchedulerApi {
         Ok(false)
     }
 
-    /// One pass: re-dispatches QUEUED jobs older than the grace period. Returns how many were
-    /// dispatched again.
+    /// One pass: re-dispatches QUEUED jobs older than the grace period that Redis does not
+    /// hold. Returns how many were dispatched again.
     pub async fn reconcile_once(&self) -> Result<usize, ApiError> {
         let grace = i64::try_from(self.config.reconcile_grace().as_millis()).unwrap_or(i64::MAX);
         let candidates = self.store.queued_before(now_millis() - grace, 1000).await?;
+        let ids: Vec<_> = candidates.iter().map(|job| job.id).collect();
+        let held = self.queue.holds(&ids).await?;
         let mut redispatched = 0;
-        for job in candidates {
+        for (candidate, held) in candidates.into_iter().zip(held) {
+            if held {
+                continue;
+            }
+            // Missing from Redis: lost, or finished and acked since the list was read (a job
+            // leaves Redis only after the record says it ended). The record, read again now,
+            // tells which; re-dispatching a finished job would only run its start for nothing.
+            let Some(job) = self.store.get_job(candidate.id).await? else {
+                continue;
+            };
+            if job.state != JobState::Queued {
+                continue;
+            }
             if self
                 .queue
                 .enqueue(&job.envelope(), &job.team, job.priority)

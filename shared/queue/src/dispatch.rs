@@ -306,6 +306,20 @@ impl Queue {
         Ok(invocation)
     }
 
+    /// Whether Redis holds each job (queued, delayed or leased: its envelope exists), in one
+    /// round trip.
+    pub async fn holds(&self, jobs: &[JobId]) -> Result<Vec<bool>> {
+        if jobs.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut pipe = redis::pipe();
+        for job in jobs {
+            pipe.exists(self.keys.envelope(*job));
+        }
+        let mut conn = self.conn.clone();
+        Ok(pipe.query_async(&mut conn).await?)
+    }
+
     /// Dispatches a job to retry after `delay` (its backoff). The job waits in the delayed set
     /// and joins its team's list once the delay has passed. False when the job is already
     /// queued or leased.
