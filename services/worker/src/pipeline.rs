@@ -358,22 +358,15 @@ impl Pipeline {
         };
         // Queued behind the job's step events. Once it is committed the job is complete, whatever
         // became of an earlier event; if it is not, the attempt ends as the completion says.
-        match outcome(self.worker.events.complete(&self.job, completion))
-            .await
-            .map_err(|error| Failure::Transient(format!("database: {error}")))?
-        {
-            Some(_) => {
-                if degraded {
-                    metrics()
-                        .jobs_degraded
-                        .get_or_create(&JobTypeLabels {
-                            job_type: self.job.job_type.to_string(),
-                        })
-                        .inc();
-                }
-                Ok(())
-            }
-            None => Err(Failure::Interrupted),
+        checked(outcome(self.worker.events.complete(&self.job, completion)).await)?;
+        if degraded {
+            metrics()
+                .jobs_degraded
+                .get_or_create(&JobTypeLabels {
+                    job_type: self.job.job_type.to_string(),
+                })
+                .inc();
         }
+        Ok(())
     }
 }
