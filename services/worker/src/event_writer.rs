@@ -5,16 +5,18 @@
 //! its writes to a writer loop and goes on; the loop takes every write waiting at that moment and
 //! records them all in one transaction ([`specdoc_store::Store::record_leased`]). Alone, a write
 //! is committed at once; under load, one commit carries as many writes as arrived during the
-//! previous one. The committed events then go to the Redis stream, and the completed jobs leave
-//! the queue, in one pipelined round trip.
+//! previous one. Jobs hear of their writes when the commit returns; behind it, the committed
+//! events go to the Redis stream and the completed jobs leave the queue, in one pipelined round
+//! trip per loop that carries every group committed meanwhile.
 //!
 //! A job's writes always go to the same loop (chosen by its id), which handles them in order, so
 //! its events are committed and published in the order it made them, and its completion after
 //! them. A job learns of a write's outcome (a lost lease, a database error) through the [`Pending`]
 //! handle, at its next write or at the latest when it completes; [`EventWriter::flush`] waits
-//! until everything a job wrote is settled, before its attempt ends another way.
+//! until everything a job wrote is settled and published, before its attempt ends another way.
 
 use specdoc_core::{Job, JobEvent, JobId, LeaseToken, NewEvent};
+use specdoc_proto::queue::v1::EventRecord;
 use specdoc_queue::Queue;
 use specdoc_store::{Completion, LeasedWrite, StepWrite, Store};
 use std::hash::{BuildHasher, RandomState};
@@ -42,7 +44,7 @@ pub(crate) type Pending = oneshot::Receiver<Outcome>;
 enum Request {
     /// A write of `job`, answered on the sender.
     Write(LeasedWrite, Arc<Job>, oneshot::Sender<Outcome>),
-    /// Answered once every earlier request of the loop is settled.
+    /// Answered once every earlier request of the loop is settled and published.
     Flush(oneshot::Sender<()>),
 }
 
@@ -98,12 +100,23 @@ impl EventWriter {
         self.send(job, LeasedWrite::Complete(Box::new(completion)))
     }
 
-    /// Waits until every write `job` queued so far is settled.
+    /// Waits until every write `job` queued so far is settled and published.
     pub(crate) async fn flush(&self, job: JobId) {
-        let (reply, settled) = oneshot::channel();
-        if self.loop_of(job).send(Request::Flush(reply)).is_ok() {
-            let _ = settled.await;
+        flushed(self.loop_of(job)).await;
+    }
+
+    /// Waits until every write queued so far is settled and published: before the worker exits.
+    pub(crate) async fn flush_all(&self) {
+        for writer in &self.loops {
+            flushed(writer).await;
         }
+    }
+}
+
+async fn flushed(writer: &mpsc::UnboundedSender<Request>) {
+    let (reply, settled) = oneshot::channel();
+    if writer.send(Request::Flush(reply)).is_ok() {
+        let _ = settled.await;
     }
 }
 
@@ -123,7 +136,20 @@ pub(crate) async fn outcome(pending: Pending) -> Outcome {
 
 const STOPPED: &str = "the event writer stopped";
 
+/// What a writer loop hands to its publisher once a group is committed.
+enum Committed {
+    /// The group's events, and the jobs it completed (each under its lease).
+    Group(Vec<EventRecord>, Vec<(JobId, LeaseToken)>),
+    /// Answered once everything committed before it is published.
+    Flush(oneshot::Sender<()>),
+}
+
 async fn write_groups(store: Store, queue: Queue, mut requests: mpsc::UnboundedReceiver<Request>) {
+    // Jobs hear of their writes as soon as the commit returns; the Redis round trip that
+    // publishes the events and acks the completed jobs runs behind, in commit order, and
+    // carries every group committed meanwhile.
+    let (committed, published) = mpsc::unbounded_channel();
+    let publisher = tokio::spawn(publish_groups(queue, published));
     let mut waiting = Vec::new();
     while requests.recv_many(&mut waiting, MAX_BATCH).await > 0 {
         let mut writes = Vec::with_capacity(waiting.len());
@@ -139,57 +165,86 @@ async fn write_groups(store: Store, queue: Queue, mut requests: mpsc::UnboundedR
             }
         }
         if !writes.is_empty() {
-            let outcomes = commit(&store, &queue, &writes, &waiters).await;
+            let outcomes = match commit(&store, &writes).await {
+                Ok(recorded) => {
+                    let _ = committed.send(committed_group(&writes, &waiters, &recorded));
+                    recorded.into_iter().map(Ok).collect()
+                }
+                Err(error) => vec![Err(error); writes.len()],
+            };
             for ((_, reply), outcome) in waiters.into_iter().zip(outcomes) {
                 let _ = reply.send(outcome);
             }
         }
         for reply in flushes {
-            let _ = reply.send(());
+            let _ = committed.send(Committed::Flush(reply));
         }
     }
+    drop(committed);
+    let _ = publisher.await;
 }
 
-/// Commits a group (trying again a few times if its transaction fails) and publishes its events.
-async fn commit(
-    store: &Store,
-    queue: &Queue,
-    writes: &[LeasedWrite],
-    waiters: &[(Arc<Job>, oneshot::Sender<Outcome>)],
-) -> Vec<Outcome> {
+/// Commits a group, trying again a few times if its transaction collided with another.
+async fn commit(store: &Store, writes: &[LeasedWrite]) -> Result<Vec<Option<JobEvent>>, String> {
     let mut tries = 0;
-    let recorded = loop {
+    loop {
         tries += 1;
         match store.record_leased(writes).await {
-            Ok(recorded) => break recorded,
+            Ok(recorded) => return Ok(recorded),
             Err(error) if error.is_conflict() && tries < TRIES => {
                 tracing::warn!(writes = writes.len(), %error, "group commit collided; trying again");
                 tokio::time::sleep(Duration::from_millis(20 * u64::from(tries))).await;
             }
-            Err(error) => {
-                let error = error.to_string();
-                return writes.iter().map(|_| Err(error.clone())).collect();
-            }
+            Err(error) => return Err(error.to_string()),
         }
-    };
-    let records: Vec<_> = waiters
+    }
+}
+
+/// The stream records of a committed group's events, and the jobs it completed.
+fn committed_group(
+    writes: &[LeasedWrite],
+    waiters: &[(Arc<Job>, oneshot::Sender<Outcome>)],
+    recorded: &[Option<JobEvent>],
+) -> Committed {
+    let records = waiters
         .iter()
-        .zip(&recorded)
+        .zip(recorded)
         .filter_map(|((job, _), event)| Some(job.event_record(event.as_ref()?)))
         .collect();
-    // Completed jobs leave the queue in the same round trip.
-    let completed: Vec<_> = writes
+    let completed = writes
         .iter()
-        .zip(&recorded)
+        .zip(recorded)
         .filter_map(|(write, event)| match (write, event) {
             (LeasedWrite::Complete(c), Some(_)) => Some((c.job, c.lease.clone())),
             _ => None,
         })
         .collect();
-    // A lost publish delays watchers, who also read the database, but loses nothing; a lost
-    // ack leaves a lease to expire, and the reaper then finds the job already completed.
-    if let Err(error) = queue.publish_and_ack(&records, &completed).await {
-        tracing::warn!(events = records.len(), %error, "could not publish events or ack jobs");
+    Committed::Group(records, completed)
+}
+
+/// Publishes committed groups in order, all those waiting in one round trip.
+async fn publish_groups(queue: Queue, mut committed: mpsc::UnboundedReceiver<Committed>) {
+    let mut waiting = Vec::new();
+    while committed.recv_many(&mut waiting, MAX_BATCH).await > 0 {
+        let mut records = Vec::new();
+        let mut completed = Vec::new();
+        let mut flushes = Vec::new();
+        for item in waiting.drain(..) {
+            match item {
+                Committed::Group(r, c) => {
+                    records.extend(r);
+                    completed.extend(c);
+                }
+                Committed::Flush(reply) => flushes.push(reply),
+            }
+        }
+        // A lost publish delays watchers, who also read the database, but loses nothing; a lost
+        // ack leaves a lease to expire, and the reaper then finds the job already completed.
+        if let Err(error) = queue.publish_and_ack(&records, &completed).await {
+            tracing::warn!(events = records.len(), %error, "could not publish events or ack jobs");
+        }
+        for reply in flushes {
+            let _ = reply.send(());
+        }
     }
-    recorded.into_iter().map(Ok).collect()
 }

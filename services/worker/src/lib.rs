@@ -224,6 +224,7 @@ impl Worker {
             }
         }
         signals.cancel();
+        self.events.flush_all().await;
         if let Err(error) = self.queue.forget_worker(&self.config.worker_id).await {
             tracing::debug!(%error, "could not remove heartbeat");
         }

@@ -112,12 +112,19 @@ return 1
 /// Kept as source too: a pipeline sends it with EVAL, which needs no script loaded beforehand
 /// (a restarted Redis has none).
 const ACK_SOURCE: &str = r"
--- KEYS: leases, lease-tokens, env.  ARGV: job id, token
-if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
-redis.call('ZREM', KEYS[1], ARGV[1])
-redis.call('HDEL', KEYS[2], ARGV[1])
-redis.call('DEL', KEYS[3])
-return 1
+-- KEYS: leases, lease-tokens.  ARGV: prefix, then job id, token pairs
+-- Drops each job held under its token; returns how many were.
+local acked = 0
+for i = 2, #ARGV, 2 do
+  local id = ARGV[i]
+  if redis.call('HGET', KEYS[2], id) == ARGV[i + 1] then
+    redis.call('ZREM', KEYS[1], id)
+    redis.call('HDEL', KEYS[2], id)
+    redis.call('DEL', ARGV[1] .. ':env:' .. id)
+    acked = acked + 1
+  end
+end
+return acked
 ";
 
 static ACK: LazyLock<Script> = LazyLock::new(|| Script::new(ACK_SOURCE));
@@ -407,7 +414,7 @@ impl Queue {
         let acked: i64 = ACK
             .key(self.keys.leases())
             .key(self.keys.lease_tokens())
-            .key(self.keys.envelope(job))
+            .arg(self.keys.prefix())
             .arg(job.to_string())
             .arg(&token.0)
             .invoke_async(&mut conn)
@@ -427,16 +434,18 @@ impl Queue {
         }
         let mut pipe = redis::pipe();
         self.add_events(&mut pipe, records);
-        for (job, token) in finished {
-            pipe.cmd("EVAL")
+        if !finished.is_empty() {
+            let ack = pipe
+                .cmd("EVAL")
                 .arg(ACK_SOURCE)
-                .arg(3)
+                .arg(2)
                 .arg(self.keys.leases())
                 .arg(self.keys.lease_tokens())
-                .arg(self.keys.envelope(*job))
-                .arg(job.to_string())
-                .arg(&token.0)
-                .ignore();
+                .arg(self.keys.prefix());
+            for (job, token) in finished {
+                ack.arg(job.to_string()).arg(&token.0);
+            }
+            ack.ignore();
         }
         let mut conn = self.conn.clone();
         pipe.query_async::<()>(&mut conn).await?;

@@ -19,7 +19,7 @@
 //! | `P:lease-tokens` | hash | dequeue, ack | job id → token of its current lease |
 //! | `P:delayed` | sorted set | worker (retry), dequeue (promotes due entries) | `prio|team|job` → time the retry may start (ms) |
 //! | `P:doorbell` | list | enqueue (LPUSH, trimmed to 64) | wakes idle workers blocked in BLPOP |
-//! | `P:events` | stream | workers, scheduler (XADD, MAXLEN ~) | `queue.v1.EventRecord`s, read once per tracker replica |
+//! | `P:events` | stream | workers, scheduler (XADD, MAXLEN ~) | entries of one or more `queue.v1.EventRecord`s (a field `e` each, in order), read once per tracker replica |
 //! | `P:cancel` | pub/sub channel | scheduler | `queue.v1.CancelSignal`s for running jobs |
 //! | `P:leader` | string (PX ttl) | schedulers | id of the scheduler running the periodic tasks; renewed by its holder |
 //! | `P:workers` | hash | workers | worker id → latest `queue.v1.WorkerHeartbeat` |
@@ -41,7 +41,7 @@ mod quota;
 
 pub use control::CancelSubscription;
 pub use dispatch::{Backlog, Leased, QueueDepths};
-pub use events::EventBatch;
+pub use events::{EventBatch, EventReader};
 pub use quota::{Quota, Refusal};
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};

@@ -185,33 +185,73 @@ async fn a_cancelled_queued_job_never_dispatches() {
     assert_eq!(q.depths().await.unwrap().total(), 0);
 }
 
-#[tokio::test]
-async fn events_reach_a_reader_in_order() {
-    let q = queue().await;
-    let mut reader = q.event_reader(None).await.unwrap();
-    let job_id = JobId::new().to_string();
-    for seq in 1..=3 {
-        let record = EventRecord {
-            event: Some(job_pb::JobEvent {
-                job_id: job_id.clone(),
-                seq,
-                ..Default::default()
-            }),
-            team_id: "t".into(),
+fn record(job_id: &str, seq: u64) -> EventRecord {
+    EventRecord {
+        event: Some(job_pb::JobEvent {
+            job_id: job_id.to_owned(),
+            seq,
             ..Default::default()
-        };
-        q.publish_event(&record).await.unwrap();
+        }),
+        team_id: "t".into(),
+        ..Default::default()
     }
+}
+
+async fn read_seqs(reader: &mut specdoc_queue::EventReader, count: usize) -> Vec<u64> {
     let mut seqs = Vec::new();
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while seqs.len() < 3 {
+    while seqs.len() < count {
         let batch = tokio::time::timeout_at(deadline, reader.next_batch())
             .await
             .expect("events within 10s")
             .unwrap();
         seqs.extend(batch.records.iter().map(|r| r.event.as_ref().unwrap().seq));
     }
-    assert_eq!(seqs, vec![1, 2, 3]);
+    seqs
+}
+
+#[tokio::test]
+async fn events_reach_a_reader_in_order() {
+    let q = queue().await;
+    let mut reader = q.event_reader(None).await.unwrap();
+    let job_id = JobId::new().to_string();
+    q.publish_event(&record(&job_id, 1)).await.unwrap();
+    // A worker's committed group: several records in one stream entry.
+    let group: Vec<_> = (2..=4).map(|seq| record(&job_id, seq)).collect();
+    q.publish_events(&group).await.unwrap();
+    q.publish_event(&record(&job_id, 5)).await.unwrap();
+    assert_eq!(read_seqs(&mut reader, 5).await, vec![1, 2, 3, 4, 5]);
+}
+
+#[tokio::test]
+async fn a_group_is_published_and_only_leases_still_held_are_acked() {
+    let q = queue().await;
+    let mut reader = q.event_reader(None).await.unwrap();
+    for _ in 0..3 {
+        let (env, team) = envelope("t", Priority::Normal);
+        q.enqueue(&env, &team, Priority::Normal).await.unwrap();
+    }
+    let leased = q.dequeue_many(Duration::from_secs(30), 3).await.unwrap();
+    assert_eq!(leased.len(), 3);
+    let stranger = specdoc_core::LeaseToken::new();
+    let finished = [
+        (leased[0].job_id, leased[0].lease.clone()),
+        (leased[1].job_id, stranger),
+    ];
+    let job_id = leased[0].job_id.to_string();
+    let records = [record(&job_id, 1), record(&job_id, 2)];
+    q.publish_and_ack(&records, &finished).await.unwrap();
+    assert_eq!(read_seqs(&mut reader, 2).await, vec![1, 2]);
+    assert_eq!(
+        q.leased_count().await.unwrap(),
+        2,
+        "the job acked under a stale token keeps its lease"
+    );
+    assert!(
+        !q.ack(leased[0].job_id, &leased[0].lease).await.unwrap(),
+        "already acked"
+    );
+    assert!(q.ack(leased[1].job_id, &leased[1].lease).await.unwrap());
 }
 
 #[tokio::test]
