@@ -9,7 +9,10 @@ use common::new_job;
 use specdoc_core::{JobState, JobType, LeaseToken, ServiceName, TeamId};
 use specdoc_store::{Results, Store};
 
-both_backends!(stats_rollups_match_a_generated_history);
+both_backends!(
+    stats_rollups_match_a_generated_history,
+    run_time_and_queue_wait_are_told_apart
+);
 
 /// What a generated job ended as.
 #[derive(Clone, Copy, PartialEq, Debug)]
@@ -233,4 +236,50 @@ async fn stats_rollups_match_a_generated_history(store: Store) {
     let everyone = store.stats(None, 7, now).await.unwrap();
     let total = |s: &specdoc_store::Stats| s.by_state_and_type.iter().map(|c| c.2).sum::<u64>();
     assert_eq!(total(&everyone), expected.len() as u64);
+}
+
+/// A job that waits a moment in the queue and runs for longer: each duration lands in its own
+/// histogram.
+async fn run_time_and_queue_wait_are_told_apart(store: Store) {
+    let new = new_job("gamma", None);
+    store.insert_job(&new).await.unwrap();
+    let lease = LeaseToken::new();
+    store
+        .start_attempt(new.id, &lease, "w")
+        .await
+        .unwrap()
+        .unwrap();
+    // The run needs a length to measure; no assertion depends on how long the sleep takes.
+    tokio::time::sleep(std::time::Duration::from_millis(40)).await;
+    store
+        .complete(new.id, &lease, &Results::default(), "done")
+        .await
+        .unwrap()
+        .unwrap();
+    let job = store.get_job(new.id).await.unwrap().unwrap();
+    let (run, wait) = (
+        job.finished_at.unwrap() - job.started_at.unwrap(),
+        job.started_at.unwrap() - job.created_at,
+    );
+    assert!(run >= 40 && wait < run / 2, "run {run} ms, wait {wait} ms");
+    let stats = store
+        .stats(
+            Some(&TeamId::parse_field("gamma").unwrap()),
+            1,
+            job.finished_at.unwrap(),
+        )
+        .await
+        .unwrap();
+    let run_p50 = stats.durations[0].1.p50_millis;
+    let wait_p50 = stats.queue_wait.unwrap().p50_millis;
+    let within_a_bucket =
+        |estimate: f64, exact: i64| (estimate - exact as f64).abs() <= exact as f64 * 0.1 + 1.1;
+    assert!(
+        within_a_bucket(run_p50, run),
+        "run p50 {run_p50} vs {run} ms"
+    );
+    assert!(
+        within_a_bucket(wait_p50, wait),
+        "wait p50 {wait_p50} vs {wait} ms"
+    );
 }
