@@ -44,6 +44,8 @@ pub(crate) type Pending = oneshot::Receiver<Outcome>;
 enum Request {
     /// A write of `job`, answered on the sender.
     Write(LeasedWrite, Arc<Job>, oneshot::Sender<Outcome>),
+    /// An event committed elsewhere (a job's start), published ahead of the job's own writes.
+    Publish(EventRecord),
     /// Answered once every earlier request of the loop is settled and published.
     Flush(oneshot::Sender<()>),
 }
@@ -98,6 +100,12 @@ impl EventWriter {
     /// Queues the completion of `job`, after every write it queued before.
     pub(crate) fn complete(&self, job: &Arc<Job>, completion: Completion) -> Pending {
         self.send(job, LeasedWrite::Complete(Box::new(completion)))
+    }
+
+    /// Publishes `record`, an event of `job` already committed, before anything `job` writes
+    /// next.
+    pub(crate) fn publish(&self, job: JobId, record: EventRecord) {
+        let _ = self.loop_of(job).send(Request::Publish(record));
     }
 
     /// Waits until every write `job` queued so far is settled and published.
@@ -155,14 +163,20 @@ async fn write_groups(store: Store, queue: Queue, mut requests: mpsc::UnboundedR
         let mut writes = Vec::with_capacity(waiting.len());
         let mut waiters = Vec::with_capacity(waiting.len());
         let mut flushes = Vec::new();
+        let mut announced = Vec::new();
         for request in waiting.drain(..) {
             match request {
                 Request::Write(write, job, reply) => {
                     writes.push(write);
                     waiters.push((job, reply));
                 }
+                Request::Publish(record) => announced.push(record),
                 Request::Flush(reply) => flushes.push(reply),
             }
+        }
+        // Their jobs' writes in this group publish after the commit, so after these.
+        if !announced.is_empty() {
+            let _ = committed.send(Committed::Group(announced, Vec::new()));
         }
         if !writes.is_empty() {
             let outcomes = match commit(&store, &writes).await {

@@ -15,8 +15,8 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 impl Worker {
-    /// Starts the attempts of freshly leased jobs in one database round trip and publishes
-    /// their start events in one Redis round trip; returns the jobs to run. A job that is not
+    /// Starts the attempts of freshly leased jobs in one database round trip and hands their
+    /// start events to the event writer's publishers; returns the jobs to run. A job that is not
     /// startable (cancelled while queued, already finished, a duplicate dispatch) is dropped
     /// from the queue. If the database fails, the leases expire and the jobs are reclaimed.
     pub(crate) async fn start_leased(&self, leased: Vec<Leased>) -> Vec<(Leased, Started)> {
@@ -42,12 +42,9 @@ impl Worker {
                 }
             }
         }
-        let records: Vec<_> = runnable
-            .iter()
-            .map(|(_, s)| s.job.event_record(&s.event))
-            .collect();
-        if let Err(error) = self.queue.publish_events(&records).await {
-            tracing::warn!(events = records.len(), %error, "could not publish start events");
+        for (_, started) in &runnable {
+            let record = started.job.event_record(&started.event);
+            self.events.publish(started.job.id, record);
         }
         runnable
     }
