@@ -9,3 +9,7 @@ CREATE INDEX jobs_state_created ON jobs (state, created_at)
 DROP INDEX jobs_team_state;
 CREATE INDEX jobs_team_state ON jobs (team_id, state)
     WHERE state IN ('queued', 'retrying', 'processing');
+-- What does look at finished jobs by state, the ETA's run time of the latest completed jobs of
+-- a type, gets its own index: the latest 200 instead of a scan of every completed job.
+CREATE INDEX jobs_completed_type_finished ON jobs (job_type, finished_at)
+    WHERE state = 'completed';
