@@ -153,8 +153,8 @@ impl SchedulerApi {
         Ok(deleted)
     }
 
-    /// The periodic tasks ("beat"): lease reaping and re-dispatch on every interval, retention
-    /// hourly. Any number of schedulers may run this; a leader lock in Redis makes exactly one
+    /// The periodic tasks ("beat"): lease reaping, re-dispatch and planner statistics of tables
+    /// that grew on every interval, retention hourly. Any number of schedulers may run this; a leader lock in Redis makes exactly one
     /// of them do the work at a time, and another takes over when the leader stops.
     pub async fn run_periodic_tasks(self) {
         let holder = format!("scheduler-{}", uuid::Uuid::new_v4().simple());
@@ -185,6 +185,13 @@ impl SchedulerApi {
             }
             if let Err(error) = self.reconcile_once().await {
                 tracing::warn!(%error, "reconcile pass failed");
+            }
+            match self.store.refresh_statistics().await {
+                Ok(tables) if !tables.is_empty() => {
+                    tracing::debug!(?tables, "analysed tables that grew");
+                }
+                Ok(_) => {}
+                Err(error) => tracing::warn!(%error, "cannot refresh planner statistics"),
             }
             if last_retention.is_none_or(|t| t.elapsed() >= std::time::Duration::from_secs(3600)) {
                 last_retention = Some(tokio::time::Instant::now());

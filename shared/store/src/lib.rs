@@ -15,6 +15,7 @@ mod genai_cache;
 mod jobs;
 mod leased;
 mod lifecycle;
+mod planner;
 mod results;
 mod rollups;
 mod rows;
