@@ -4,7 +4,7 @@
 # run. specdoc runs one round per worker layout; every line is `name: N jobs/s` (specdoc's carry
 # the layout: `specdoc workers=2 slots=32: N jobs/s`), plus specdoc's admission time and submit
 # latency per round (a separate phase of single SubmitJob calls from 64 callers; see the driver).
-#   BENCH_JOBS         jobs per specdoc round and for BullMQ (default 5000)
+#   BENCH_JOBS         jobs per specdoc round and for BullMQ (default 20000)
 #   BENCH_LATENCY_JOBS single SubmitJob calls per specdoc round, after its BENCH_JOBS (default 2000)
 #   BENCH_CELERY_JOBS  jobs for Celery (default 2000)
 #   BENCH_ROUNDS       specdoc layouts, WORKERSxSLOTS: that many worker processes, each with
@@ -13,7 +13,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
-jobs="${BENCH_JOBS:-5000}"
+jobs="${BENCH_JOBS:-20000}"
 latency_jobs="${BENCH_LATENCY_JOBS:-2000}"
 celery_jobs="${BENCH_CELERY_JOBS:-2000}"
 rounds="${BENCH_ROUNDS:-1x32}"
