@@ -154,8 +154,9 @@ impl SchedulerApi {
     }
 
     /// The periodic tasks ("beat"): lease reaping, re-dispatch and planner statistics of tables
-    /// that grew on every interval, retention hourly. Any number of schedulers may run this; a leader lock in Redis makes exactly one
-    /// of them do the work at a time, and another takes over when the leader stops.
+    /// that grew on every interval, retention hourly. Any number of schedulers may run this; a
+    /// leader lock in Redis makes exactly one of them do the work at a time, and another takes
+    /// over when the leader stops.
     pub async fn run_periodic_tasks(self) {
         let holder = format!("scheduler-{}", uuid::Uuid::new_v4().simple());
         let lock_ttl = self.config.reconcile_interval * 3;
