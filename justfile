@@ -53,6 +53,7 @@ lint:
     scripts/ensure.sh buf
     cargo fmt --all -- --check
     cargo clippy --workspace --all-targets -- -D warnings
+    RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace --quiet
     {{buf}} lint
     {{buf}} format --diff --exit-code
 

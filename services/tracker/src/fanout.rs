@@ -8,7 +8,7 @@
 //!
 //! The reader resumes after the last entry it saw when it reconnects, but entries in between can
 //! be gone (the stream is capped; Redis may have restarted), so each start of the reader tells
-//! every job watcher to re-read the database ([`Live::Missed`]). Watchers therefore need no
+//! every job watcher to re-read the database (`Live::Missed`). Watchers therefore need no
 //! frequent timer of their own to stay gap-free.
 
 use specdoc_proto::queue::v1::EventRecord;

@@ -4,7 +4,7 @@
 //! streams events with WatchJob and WatchJobs. Live events come from one Redis stream reader per
 //! tracker ([`fanout`]) and are routed in process to the watchers of each job, so Redis cost does
 //! not grow with watchers and an event wakes only its job's watchers; the database fills any gap,
-//! so a watcher never misses an event ([`watch`]).
+//! so a watcher never misses an event (`watch.rs`).
 //!
 //! It also serves the web monitor on its HTTP port ([`monitor`]), fed by the same fan-out.
 

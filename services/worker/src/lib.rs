@@ -2,11 +2,11 @@
 //!
 //! [`Worker::run`] keeps at most `max_concurrent_jobs` jobs in flight, filling its free slots
 //! with one dequeue and one database statement. Each job runs under a lease it renews
-//! ([`execute`]); every step emits a started and a finished event, committed to the database
+//! (`execute.rs`); every step emits a started and a finished event, committed to the database
 //! under the lease in groups with other jobs' writes and then published to Redis
-//! ([`pipeline`], [`event_writer`]). Cancellation (a
-//! signal from the scheduler, a lost lease, or `JOB_TIMEOUT`) interrupts the running step. On
-//! shutdown the worker stops leasing and lets in-flight jobs finish within the grace period.
+//! (`pipeline.rs`, `event_writer.rs`). Cancellation (a signal from the scheduler, a lost lease,
+//! or `JOB_TIMEOUT`) interrupts the running step. On shutdown the worker stops leasing and lets
+//! in-flight jobs finish within the grace period.
 
 mod api;
 mod event_writer;

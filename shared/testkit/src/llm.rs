@@ -15,7 +15,7 @@ use std::time::Duration;
 /// How the server answers.
 #[derive(Clone, Copy)]
 pub enum Behaviour {
-    /// Writes "LLM wrote <id>." for every requested id.
+    /// Writes "LLM wrote `<id>`." for every requested id.
     Write,
     /// Answers 500 to everything.
     Fail,

@@ -6,12 +6,12 @@
 //!   ([`crate::fanout`]) that WatchJobs uses;
 //! - `GET /jobs`: jobs filtered by team, service, status and type, paged by the ListJobs cursor;
 //! - `GET /jobs/{id}`: one job, its step timeline filled in live by `GET /events/jobs/{id}`
-//!   (the very watcher WatchJob runs, [`crate::watch`]), and `POST /jobs/{id}/cancel`;
+//!   (the very watcher WatchJob runs, `watch.rs`), and `POST /jobs/{id}/cancel`;
 //!   `GET /jobs/{id}/documents/{html|markdown}` serves its documents;
 //! - `GET /teams`: GetStats' figures as inline SVG charts;
 //! - `GET|POST /login`, `POST /logout`.
 //!
-//! Auth is the gRPC tokens' ([`session`]): a team sees only its own jobs, and another team's
+//! Auth is the gRPC tokens' (`session.rs`): a team sees only its own jobs, and another team's
 //! job is the same 404 as a job that does not exist. Pages reference only `/assets/*` (no CDN,
 //! no external request), under a strict Content-Security-Policy.
 

@@ -1,7 +1,7 @@
 //! One self-contained HTML page: inline CSS and a little inline JS (search filter), a strict
 //! Content-Security-Policy, a sidebar, method badges and collapsible schemas. Content is
 //! rendered server-side: names, paths, values and URLs are HTML-escaped, and descriptions
-//! (CommonMark in OpenAPI) are rendered to HTML and then sanitised ([`rich`]).
+//! (CommonMark in OpenAPI) are rendered to HTML and then sanitised (`rich.rs`).
 
 mod assets;
 mod ops;
