@@ -44,6 +44,9 @@ test:
     just lint
     cargo build --workspace --bins
     cargo test --workspace --no-fail-fast
+    # The statistics benchmark at a small size, so its assertions run in CI too (`just
+    # bench-stats` runs it at 100,000 jobs).
+    STATS_JOBS=2000 cargo test -p specdoc-store --test stats_at_scale -- --ignored
     just clients
     just helm-lint
     just image-check

@@ -3,7 +3,7 @@
 
 use crate::Worker;
 use crate::pipeline::{Failure, Pipeline};
-use specdoc_core::{Job, JobEvent, JobState, now_millis};
+use specdoc_core::{Job, JobState, now_millis};
 use specdoc_queue::Leased;
 use specdoc_runtime::metrics::{JobTypeLabels, metrics};
 use specdoc_runtime::telemetry;
@@ -157,7 +157,7 @@ impl Worker {
         };
         match self.store.end_attempt(id, lease, next, &message).await {
             Ok(Some((_, event))) => {
-                self.publish(job, &event).await;
+                self.events.publish(job.id, job.event_record(&event));
                 if next == JobState::Failed {
                     self.count(job, "failed");
                 }
@@ -217,14 +217,6 @@ impl Worker {
     async fn ack(&self, leased: &Leased) {
         if let Err(error) = self.queue.ack(leased.job_id, &leased.lease).await {
             tracing::warn!(job_id = %leased.job_id, %error, "ack failed; the lease will expire");
-        }
-    }
-
-    /// Publishes an event committed to the database on the live stream. A lost publish delays
-    /// watchers, who also read the database, but loses nothing.
-    async fn publish(&self, job: &Job, event: &JobEvent) {
-        if let Err(error) = self.queue.publish_event(&job.event_record(event)).await {
-            tracing::warn!(job_id = %job.id, seq = event.seq, %error, "could not publish event");
         }
     }
 

@@ -31,8 +31,7 @@ impl Store {
         let rows = sqlx::query(
             "SELECT s.relname::text AS name FROM pg_stat_user_tables s \
              JOIN pg_class c ON c.oid = s.relid \
-             WHERE s.schemaname = current_schema() AND s.relname IN ('jobs', 'job_events') \
-             AND s.n_mod_since_analyze >= GREATEST($1, c.reltuples)",
+             WHERE s.schemaname = current_schema() AND s.n_mod_since_analyze >= GREATEST($1, c.reltuples)",
         )
         .bind(MIN_CHANGED_ROWS)
         .fetch_all(&self.pool)

@@ -3,6 +3,7 @@
 //! A benchmark, not a timed test: it is `#[ignore]`d and run by `just bench-stats`, which prints
 //! the figures. 100,000 jobs go through the real lifecycle (insert, start, complete or fail) on
 //! Postgres, so the rollups are exactly what production writes; then `stats` is read repeatedly.
+//! `just test` runs it with `STATS_JOBS=2000`, so its assertions hold in CI too.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use specdoc_core::{JobState, JobType, LeaseToken, NewJob, ServiceName, TeamId};
