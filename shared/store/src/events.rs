@@ -1,7 +1,7 @@
 //! Job events: appended inside the transaction of the state change they describe, and read back
-//! by sequence number for WatchJob.
+//! by sequence number for WatchJob. A row may hold a run of a job's events (see migration 0010).
 
-use crate::rows::{self, EVENT_COLUMNS};
+use crate::rows::{self, EVENT_RUN_COLUMNS};
 use crate::{Result, Store};
 use specdoc_core::{JobEvent, JobId, NewEvent, UnixMillis};
 use sqlx::{Any, Row, Transaction};
@@ -60,14 +60,26 @@ impl Store {
         after_seq: u64,
         limit: u32,
     ) -> Result<Vec<JobEvent>> {
+        // Each row holds at least one event, so `limit` rows reaching past `after_seq` hold at
+        // least `limit` such events when the job has them.
         let rows = rows::query(format!(
-            "SELECT {EVENT_COLUMNS} FROM job_events WHERE job_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
+            "SELECT {EVENT_RUN_COLUMNS} FROM job_events \
+             WHERE job_id = $1 AND COALESCE(through_seq, seq) > $2 ORDER BY seq LIMIT $3"
         ))
         .bind(job_id.to_string())
         .bind(i64::try_from(after_seq).unwrap_or(i64::MAX))
         .bind(i64::from(limit))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter().map(rows::event).collect()
+        let mut events = Vec::new();
+        for row in &rows {
+            events.extend(
+                rows::event_run(row)?
+                    .into_iter()
+                    .filter(|event| event.seq > after_seq),
+            );
+        }
+        events.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+        Ok(events)
     }
 }

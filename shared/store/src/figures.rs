@@ -26,8 +26,8 @@ impl Store {
         let team = team.map(TeamId::as_str);
         let row = rows::query(
             "SELECT \
-               (SELECT MIN(created_at) FROM jobs WHERE state = 'queued' AND ($1 IS NULL OR team_id = $1)) AS oldest, \
-               (SELECT COUNT(*) FROM jobs WHERE state = 'processing' AND ($1 IS NULL OR team_id = $1)) AS processing, \
+               (SELECT MIN(created_at) FROM jobs WHERE finished_at IS NULL AND state = 'queued' AND ($1 IS NULL OR team_id = $1)) AS oldest, \
+               (SELECT COUNT(*) FROM jobs WHERE finished_at IS NULL AND state = 'processing' AND ($1 IS NULL OR team_id = $1)) AS processing, \
                (SELECT COUNT(*) FROM jobs WHERE finished_at >= $2 AND ($1 IS NULL OR team_id = $1)) AS finished"
                 .to_owned(),
         )
@@ -46,7 +46,7 @@ impl Store {
     /// re-dispatch when Redis lost them.
     pub async fn queued_before(&self, before: UnixMillis, limit: u32) -> Result<Vec<Job>> {
         let rows = rows::query(format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE state IN ('queued', 'retrying') AND created_at < $1 ORDER BY created_at LIMIT $2"
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE finished_at IS NULL AND state IN ('queued', 'retrying') AND created_at < $1 ORDER BY created_at LIMIT $2"
         ))
         .bind(before)
         .bind(i64::from(limit))
@@ -60,14 +60,20 @@ impl Store {
     /// Deletes the events of jobs that finished before `before`, all but each job's terminal
     /// event (event retention). Returns how many events were deleted.
     pub async fn prune_events_finished_before(&self, before: UnixMillis) -> Result<u64> {
+        // A row holds a run of events, all before the terminal event when it holds any before it.
         let pruned = sqlx::query(
             "DELETE FROM job_events WHERE job_id IN (SELECT id FROM jobs WHERE finished_at < $1) \
-             AND seq < (SELECT last_seq FROM jobs WHERE jobs.id = job_events.job_id)",
+             AND seq < (SELECT last_seq FROM jobs WHERE jobs.id = job_events.job_id) \
+             RETURNING COALESCE(through_seq, seq) - seq + 1 AS events",
         )
         .bind(before)
-        .execute(&self.pool)
+        .fetch_all(&self.pool)
         .await?;
-        Ok(pruned.rows_affected())
+        let mut events = 0;
+        for row in &pruned {
+            events += u64::try_from(row.try_get::<i64, _>("events")?).unwrap_or(0);
+        }
+        Ok(events)
     }
 
     /// Deletes jobs that finished before `before`, with their specs, events and results, and
@@ -109,7 +115,7 @@ impl Store {
         let query = |similar: bool| {
             rows::query(
                 "SELECT finished_at - started_at AS run FROM jobs \
-                 WHERE state = 'completed' AND job_type = $1 AND started_at IS NOT NULL \
+                 WHERE finished_at IS NOT NULL AND state = 'completed' AND job_type = $1 AND started_at IS NOT NULL \
                  AND ($2 = 0 OR (spec_bytes >= $3 AND spec_bytes <= $4)) \
                  ORDER BY finished_at DESC LIMIT 200"
                     .to_owned(),
@@ -141,7 +147,7 @@ impl Store {
     /// for when their slots free.
     pub async fn running_jobs(&self) -> Result<Vec<(JobType, u64, UnixMillis)>> {
         let rows = rows::query(
-            "SELECT job_type, spec_bytes, started_at FROM jobs WHERE state = 'processing' AND started_at IS NOT NULL"
+            "SELECT job_type, spec_bytes, started_at FROM jobs WHERE finished_at IS NULL AND state = 'processing' AND started_at IS NOT NULL"
                 .to_owned(),
         )
         .fetch_all(&self.pool)
@@ -169,7 +175,7 @@ impl Store {
         let rows = rows::query(
             "SELECT team_id, priority, COUNT(*) AS n, \
                SUM(CASE WHEN created_at < $1 THEN 1 ELSE 0 END) AS earlier \
-             FROM jobs WHERE state = 'queued' GROUP BY team_id, priority"
+             FROM jobs WHERE finished_at IS NULL AND state = 'queued' GROUP BY team_id, priority"
                 .to_owned(),
         )
         .bind(job.created_at)

@@ -12,7 +12,7 @@ use sqlx::{Any, Row, Transaction};
 use std::collections::HashMap;
 
 /// Most spec bytes in one set-based insert. Its JSON parameter holds them in base64, and
-/// Postgres caps a `jsonb` value at 256 MiB; a bigger spec goes alone, as a `bytea`.
+/// Postgres caps a value at 1 GiB; a bigger spec goes alone, as a `bytea`.
 const SET_SPEC_BYTES: usize = 16 * 1024 * 1024;
 
 /// The outcome of inserting a job.
@@ -196,6 +196,10 @@ impl Store {
         }
         if !filter.states.is_empty() {
             sql.text.push(')');
+            // Live jobs only: the live-job indexes serve this.
+            if filter.states.iter().all(|state| !state.is_terminal()) {
+                sql.text.push_str(" AND finished_at IS NULL");
+            }
         }
         if let Some(before) = before {
             sql.push(" AND id < ", Arg::Text(before.to_string()));
@@ -310,7 +314,7 @@ async fn insert_set(
     // Every accepted event is the same but for its message.
     let event = accepted(&news[0]);
     let rows = rows::query(format!(
-        "WITH x AS MATERIALIZED (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(id text, \
+        "WITH x AS MATERIALIZED (SELECT * FROM json_to_recordset($1::json) AS x(id text, \
            team_id text, service_name text, job_type text, spec_format text, output_formats text, \
            priority text, max_attempts bigint, spec_bytes bigint, idempotency_key text, \
            spec_version text, traceparent text, generation text, content text, message text)), \

@@ -4,14 +4,13 @@
 //! Each write is still its own compare-and-set on its job's lease: a job whose lease moved on gets
 //! `None` in its place and the others are unaffected. On Postgres a group costs a fixed number of
 //! statements whatever its size: the writes travel as one JSON parameter (sqlx's `Any` driver
-//! cannot bind arrays) that `jsonb_to_recordset` turns back into rows. SQLite, a single process's
+//! cannot bind arrays) that `json_to_recordset` turns back into rows. SQLite, a single process's
 //! embedded database, takes them one by one in the same transaction.
 
 use crate::lifecycle::change;
-use crate::rows::{self, EVENT_COLUMNS, JOB_COLUMNS};
+use crate::rows::{self, EVENT_COLUMNS, EVENT_RUN_COLUMNS, JOB_COLUMNS};
 use crate::{Backend, Result, Store, rollups};
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
+use serde::Serialize;
 use specdoc_core::{
     Job, JobEvent, JobId, JobState, LeaseToken, NewEvent, OutputFormat, Step, StepStatus,
     now_millis,
@@ -118,23 +117,27 @@ impl Store {
             0,
             format!("started by worker {worker}"),
         );
-        let input: Vec<serde_json::Value> = leases
+        let input: Vec<_> = leases
             .iter()
-            .map(|(id, lease)| serde_json::json!({"job_id": id.to_string(), "lease": lease.0}))
+            .map(|(id, lease)| InputRow {
+                job_id: id.to_string(),
+                lease: &lease.0,
+                write: (),
+            })
             .collect();
         let returned = prefixed_job_columns();
         let rows = rows::query(format!(
-            "WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(job_id text, lease text)), \
+            "WITH input AS (SELECT * FROM json_to_recordset($1::json) AS x(job_id text, lease text)), \
              changed AS (UPDATE jobs SET state = 'processing', attempt = jobs.attempt + 1, \
                lease_token = x.lease, started_at = $2, current_step = NULL, progress = 0, \
                last_seq = jobs.last_seq + 1 \
-               FROM input x WHERE jobs.id = x.job_id AND {UNINDEXED_STATE} IN ('queued', 'retrying') \
+               FROM input x WHERE {BY_PRIMARY_KEY} AND jobs.id = x.job_id AND jobs.state IN ('queued', 'retrying') \
                RETURNING {returned}), \
              recorded AS (INSERT INTO job_events ({EVENT_COLUMNS}) \
                SELECT id, last_seq, attempt, $3, $4, $5, 0, $6, $2 FROM changed) \
              SELECT changed.*, specs.content FROM changed JOIN specs ON specs.job_id = changed.id"
         ))
-        .bind(serde_json::Value::Array(input).to_string())
+        .bind(json_input(&input)?)
         .bind(now)
         .bind(event.step.as_str())
         .bind(event.status.as_str())
@@ -194,9 +197,7 @@ impl Store {
         }
         let folded_places = Places::of(&folded);
         let completed = match self.backend {
-            Backend::Postgres => {
-                complete_postgres(&mut tx, &completions, &folded, &folded_places, now).await?
-            }
+            Backend::Postgres => complete_postgres(&mut tx, &completions, &folded, now).await?,
             Backend::Sqlite => complete_one_by_one(&mut tx, &completions, now).await?,
         };
         let mut finished = Vec::with_capacity(completed.len());
@@ -299,34 +300,91 @@ impl<'w> Places<'w> {
             .copied()
             .unwrap_or(0)
     }
+}
 
-    /// The steps these places were counted over, as the JSON rows the statements read.
-    fn json(&self, steps: &[(usize, &StepWrite)]) -> String {
-        let rows: Vec<serde_json::Value> = steps
-            .iter()
-            .zip(&self.k)
-            .map(|((_, w), k)| {
-                serde_json::json!({
-                    "k": k,
-                    "n": self.n(w),
-                    "job_id": w.job.to_string(),
-                    "lease": w.lease.0,
-                    "step": w.event.step.as_str(),
-                    "status": w.event.status.as_str(),
-                    "state": w.event.state.as_str(),
-                    "progress": w.event.progress,
-                    "message": w.event.message,
-                })
-            })
-            .collect();
-        serde_json::Value::Array(rows).to_string()
+/// A job's step writes of one group as the one `job_events` row they become: a run of its
+/// events in the order given, as fields of a row of the statements' JSON input.
+#[derive(Serialize)]
+struct Run<'w> {
+    /// The number of events.
+    n: usize,
+    /// The first event ([`RUN_FIELDS`]).
+    first_step: &'static str,
+    first_status: &'static str,
+    first_state: &'static str,
+    first_progress: u32,
+    first_message: &'w str,
+    /// The rest, stored as `job_events.more_events`.
+    more_events: Option<String>,
+    /// The job's current step and progress after the last.
+    last_step: &'static str,
+    last_progress: u32,
+}
+
+/// Step writes as one [`Run`] per job and lease.
+fn runs<'w>(steps: &[(usize, &'w StepWrite)]) -> HashMap<(JobId, &'w str), Run<'w>> {
+    let mut events: HashMap<(JobId, &'w str), Vec<&'w NewEvent>> = HashMap::new();
+    for (_, w) in steps {
+        events
+            .entry((w.job, w.lease.0.as_str()))
+            .or_default()
+            .push(&w.event);
     }
+    events
+        .into_iter()
+        .filter_map(|(key, run)| {
+            let (first, last) = (run.first()?, run.last()?);
+            let fields = Run {
+                n: run.len(),
+                first_step: first.step.as_str(),
+                first_status: first.status.as_str(),
+                first_state: first.state.as_str(),
+                first_progress: first.progress,
+                first_message: &first.message,
+                more_events: rows::run_rest(run[1..].iter().copied()),
+                last_step: last.step.as_str(),
+                last_progress: last.progress,
+            };
+            Some((key, fields))
+        })
+        .collect()
+}
+
+/// A row of a statement's JSON input: a job under a lease, and what to write.
+#[derive(Serialize)]
+struct InputRow<'w, T> {
+    job_id: String,
+    lease: &'w str,
+    #[serde(flatten)]
+    write: T,
+}
+
+/// A completion's part of its [`InputRow`], with the run of its job's step events of the group
+/// folded into it, if any (`n` is then absent).
+#[derive(Serialize)]
+struct CompletionFields<'w> {
+    score: Option<u32>,
+    is_degraded: i64,
+    reason: Option<&'w str>,
+    message: &'w str,
+    /// Where the quality report lies in the statement's `bytea` of all reports.
+    report_at: Option<usize>,
+    report_len: Option<usize>,
+    #[serde(flatten)]
+    folded: Option<Run<'w>>,
+}
+
+/// A statement's JSON input. Serializing these rows cannot fail; should it, it is reported as
+/// the parameter's encoding error.
+fn json_input<T: Serialize>(rows: &[T]) -> Result<String> {
+    serde_json::to_string(rows)
+        .map_err(|e| crate::Error::Database(sqlx::Error::Encode(Box::new(e))))
 }
 
 /// All step events in one statement: per job, the guarded update advances `last_seq` by its
-/// number of events, and the events take the numbers it skipped over, in the order given. Each
-/// event carries its place `k` among its job's `n` events of the group; the last one (k = n)
-/// also sets the job's current step. Only the jobs' rows come back: the events' numbers follow.
+/// number of events `n`, and its events, in the order given, become one `job_events` row that
+/// takes the numbers skipped over; the last sets the job's current step. Only the jobs' rows
+/// come back: the events' numbers follow from their places.
 async fn steps_postgres(
     tx: &mut Transaction<'_, Any>,
     steps: &[(usize, &StepWrite)],
@@ -336,19 +394,29 @@ async fn steps_postgres(
         return Ok(Vec::new());
     }
     let places = Places::of(steps);
+    let input: Vec<_> = runs(steps)
+        .into_iter()
+        .map(|((job, lease), run)| InputRow {
+            job_id: job.to_string(),
+            lease,
+            write: run,
+        })
+        .collect();
     let rows = rows::query(format!(
-        "WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(k bigint, n bigint, \
-           job_id text, lease text, step text, status text, state text, progress bigint, message text)), \
-         changed AS (UPDATE jobs SET last_seq = jobs.last_seq + l.n, current_step = l.step, progress = l.progress \
-           FROM input l \
-           WHERE l.k = l.n AND jobs.id = l.job_id AND jobs.lease_token = l.lease AND {UNINDEXED_STATE} = 'processing' \
-           RETURNING jobs.id, jobs.last_seq, jobs.attempt, l.lease), \
-         recorded AS (INSERT INTO job_events ({EVENT_COLUMNS}) \
-           SELECT x.job_id, c.last_seq - x.n + x.k, c.attempt, x.step, x.status, x.state, x.progress, x.message, $2 \
+        "WITH input AS (SELECT * FROM json_to_recordset($1::json) AS x(job_id text, lease text, \
+           n bigint, {RUN_FIELDS}, last_step text, last_progress bigint)), \
+         changed AS (UPDATE jobs SET last_seq = jobs.last_seq + x.n, current_step = x.last_step, \
+             progress = x.last_progress \
+           FROM input x \
+           WHERE {BY_PRIMARY_KEY} AND jobs.id = x.job_id AND jobs.lease_token = x.lease AND jobs.state = 'processing' \
+           RETURNING jobs.id, jobs.last_seq, jobs.attempt, x.lease), \
+         recorded AS (INSERT INTO job_events ({EVENT_RUN_COLUMNS}) \
+           SELECT x.job_id, c.last_seq - x.n + 1, c.attempt, x.first_step, x.first_status, \
+             x.first_state, x.first_progress, x.first_message, $2, x.more_events, c.last_seq \
            FROM input x JOIN changed c ON c.id = x.job_id AND c.lease = x.lease) \
          SELECT id, last_seq, attempt, lease FROM changed"
     ))
-    .bind(places.json(steps))
+    .bind(json_input(&input)?)
     .bind(now)
     .fetch_all(&mut **tx)
     .await?;
@@ -395,63 +463,71 @@ async fn steps_one_by_one(
     Ok(recorded)
 }
 
-/// All completions in one statement (the guarded update, its events, the step events of the
-/// same jobs folded into it, and the quality reports), plus one insert per document for
-/// documentation jobs.
+/// All completions in one statement (the guarded update, its event, the step events of the
+/// same jobs folded into it as one run each, and the quality reports), plus one insert per
+/// document for documentation jobs.
 async fn complete_postgres(
     tx: &mut Transaction<'_, Any>,
     completions: &[(usize, &Completion)],
     folded: &[(usize, &StepWrite)],
-    places: &Places<'_>,
     now: i64,
 ) -> Result<Vec<Option<Job>>> {
     if completions.is_empty() {
         return Ok(Vec::new());
     }
-    let input: Vec<serde_json::Value> = completions
+    let mut runs = runs(folded);
+    // Reports travel as one `bytea`, each row naming its slice: as base64 in the JSON they cost
+    // the database most of the time it took to parse the input.
+    let mut reports = Vec::new();
+    let input: Vec<_> = completions
         .iter()
         .map(|(_, c)| {
-            serde_json::json!({
-                "job_id": c.job.to_string(),
-                "lease": c.lease.0,
-                "folded": places.counts.get(&(c.job, c.lease.0.as_str())).copied().unwrap_or(0),
-                "score": c.results.quality.as_ref().map(|(overall, _)| overall),
-                "is_degraded": i64::from(c.results.degraded.is_some()),
-                "reason": c.results.degraded,
-                "message": c.message,
-                "report": c.results.quality.as_ref().map(|(_, report)| BASE64.encode(report)),
-            })
+            let report = c.results.quality.as_ref().map(|(_, report)| {
+                reports.extend_from_slice(report);
+                (reports.len() - report.len(), report.len())
+            });
+            InputRow {
+                job_id: c.job.to_string(),
+                lease: &c.lease.0,
+                write: CompletionFields {
+                    score: c.results.quality.as_ref().map(|(overall, _)| *overall),
+                    is_degraded: i64::from(c.results.degraded.is_some()),
+                    reason: c.results.degraded.as_deref(),
+                    message: &c.message,
+                    report_at: report.map(|(at, _)| at),
+                    report_len: report.map(|(_, len)| len),
+                    folded: runs.remove(&(c.job, c.lease.0.as_str())),
+                },
+            }
         })
         .collect();
     let returned = prefixed_job_columns();
     let rows = rows::query(format!(
-        "WITH input AS (SELECT * FROM jsonb_to_recordset($1::jsonb) AS x(job_id text, lease text, \
-           folded bigint, score bigint, is_degraded bigint, reason text, message text, report text)), \
-         steps AS (SELECT * FROM jsonb_to_recordset($3::jsonb) AS s(k bigint, job_id text, lease text, \
-           step text, status text, state text, progress bigint, message text)), \
+        "WITH input AS (SELECT * FROM json_to_recordset($1::json) AS x(job_id text, lease text, \
+           score bigint, is_degraded bigint, reason text, message text, report_at int, report_len int, \
+           n bigint, {RUN_FIELDS})), \
          changed AS (UPDATE jobs SET state = 'completed', finished_at = $2, progress = 100, \
            current_step = 'store', quality_score = x.score, degraded = x.is_degraded, \
-           degraded_reason = x.reason, lease_token = NULL, last_seq = jobs.last_seq + x.folded + 1 \
+           degraded_reason = x.reason, lease_token = NULL, last_seq = jobs.last_seq + COALESCE(x.n, 0) + 1 \
            FROM input x \
-           WHERE jobs.id = x.job_id AND jobs.lease_token = x.lease AND {UNINDEXED_STATE} = 'processing' \
+           WHERE {BY_PRIMARY_KEY} AND jobs.id = x.job_id AND jobs.lease_token = x.lease AND jobs.state = 'processing' \
            RETURNING {returned}, x.lease AS completed_under), \
-         recorded AS (INSERT INTO job_events ({EVENT_COLUMNS}) \
-           SELECT c.id, c.last_seq, c.attempt, 'store', 'succeeded', 'completed', 100, x.message, $2 \
+         done AS (SELECT c.id, c.last_seq, c.attempt, x.* \
            FROM changed c JOIN input x ON x.job_id = c.id AND x.lease = c.completed_under), \
-         folded AS (INSERT INTO job_events ({EVENT_COLUMNS}) \
-           SELECT c.id, c.last_seq - x.folded - 1 + s.k, c.attempt, s.step, s.status, s.state, \
-             s.progress, s.message, $2 \
-           FROM changed c JOIN input x ON x.job_id = c.id AND x.lease = c.completed_under \
-           JOIN steps s ON s.job_id = c.id AND s.lease = c.completed_under), \
+         recorded AS (INSERT INTO job_events ({EVENT_COLUMNS}) \
+           SELECT id, last_seq, attempt, 'store', 'succeeded', 'completed', 100, message, $2 FROM done), \
+         folded AS (INSERT INTO job_events ({EVENT_RUN_COLUMNS}) \
+           SELECT id, last_seq - n, attempt, first_step, first_status, first_state, \
+             first_progress, first_message, $2, more_events, last_seq - 1 \
+           FROM done WHERE n IS NOT NULL), \
          reports AS (INSERT INTO job_quality (job_id, report) \
-           SELECT c.id, decode(x.report, 'base64') \
-           FROM changed c JOIN input x ON x.job_id = c.id AND x.lease = c.completed_under \
-           WHERE x.report IS NOT NULL) \
+           SELECT id, substring($3 FROM report_at + 1 FOR report_len) FROM done \
+           WHERE report_at IS NOT NULL) \
          SELECT * FROM changed"
     ))
-    .bind(serde_json::Value::Array(input).to_string())
+    .bind(json_input(&input)?)
     .bind(now)
-    .bind(places.json(folded))
+    .bind(reports)
     .fetch_all(&mut **tx)
     .await?;
     let mut completed: HashMap<JobId, Job> = HashMap::new();
@@ -513,11 +589,16 @@ async fn complete_one_by_one(
     Ok(completed)
 }
 
-/// A job's state, written so that a batch statement finds its jobs by primary key. The state
-/// indexes keep an entry for every state a job has passed through until vacuum runs; matching
-/// on them made the planner bitmap-scan every one of those entries for a batch of ten jobs, at
-/// several times the cost of the update itself.
-const UNINDEXED_STATE: &str = "(jobs.state || '')";
+/// The `json_to_recordset` columns of a run of step events; see [`runs`].
+const RUN_FIELDS: &str = "first_step text, first_status text, first_state text, \
+    first_progress bigint, first_message text, more_events text";
+
+/// Where a batch statement finds its jobs: by primary key, among the ids of its `input`. The
+/// planner takes `json_to_recordset` for 100 rows whatever it holds, and with a condition on
+/// `state` besides, it scanned the whole of `jobs` into a hash join (growing with the table)
+/// instead of looking up a handful of ids; a condition on the id array makes the lookups its
+/// plan.
+const BY_PRIMARY_KEY: &str = "jobs.id = ANY(ARRAY(SELECT job_id FROM input))";
 
 /// `jobs.id, jobs.team_id, …`: the job columns an `UPDATE … FROM` returns unambiguously.
 fn prefixed_job_columns() -> String {

@@ -333,7 +333,7 @@ impl Store {
         .fetch_all(&self.pool);
         let unfinished = rows::query(
             "SELECT state, job_type, COUNT(*) AS n, CAST(0 AS BIGINT) AS degraded FROM jobs \
-             WHERE state IN ('queued', 'retrying', 'processing') AND ($1 IS NULL OR team_id = $1) \
+             WHERE finished_at IS NULL AND ($1 IS NULL OR team_id = $1) \
              GROUP BY state, job_type"
                 .to_owned(),
         )

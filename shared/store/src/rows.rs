@@ -15,9 +15,14 @@ pub(crate) const JOB_COLUMNS: &str = "id, team_id, service_name, job_type, spec_
     created_at, started_at, finished_at, last_seq, spec_bytes, quality_score, degraded, \
     idempotency_key, spec_version, lease_token, traceparent, generation, degraded_reason";
 
-/// The columns of `job_events`, in the order [`event`] reads them.
+/// The columns of `job_events` that hold one event, in the order [`event`] reads them.
 pub(crate) const EVENT_COLUMNS: &str =
     "job_id, seq, attempt, step, status, state, progress, message, created_at";
+
+/// The columns of `job_events` with the rest of a run ([`event_run`] reads them): its later
+/// events as [`run_rest`] text, and the number of its last event.
+pub(crate) const EVENT_RUN_COLUMNS: &str = "job_id, seq, attempt, step, status, state, progress, \
+    message, created_at, more_events, through_seq";
 
 fn corrupt(table: &'static str, detail: impl Into<String>) -> Error {
     Error::Corrupt {
@@ -138,6 +143,54 @@ pub(crate) fn event(row: &AnyRow) -> Result<JobEvent> {
             message: row.try_get("message")?,
         },
     })
+}
+
+/// The events of a `job_events` row read with [`EVENT_RUN_COLUMNS`]: the first, then the rest of
+/// its run, numbered on from the first.
+pub(crate) fn event_run(row: &AnyRow) -> Result<Vec<JobEvent>> {
+    let first = event(row)?;
+    let Some(more) = row.try_get::<Option<String>, _>("more_events")? else {
+        return Ok(vec![first]);
+    };
+    let rest: Vec<(String, String, String, u32, String)> = serde_json::from_str(&more)
+        .map_err(|e| corrupt("job_events", format!("more_events: {e}")))?;
+    const T: &str = "job_events";
+    let mut run = Vec::with_capacity(rest.len() + 1);
+    for (seq, (step, status, state, progress, message)) in (first.seq + 1..).zip(rest) {
+        run.push(JobEvent {
+            job_id: first.job_id,
+            seq,
+            attempt: first.attempt,
+            time: first.time,
+            event: NewEvent {
+                step: named(T, "more_events", &step, Step::from_name)?,
+                status: named(T, "more_events", &status, StepStatus::from_name)?,
+                state: named(T, "more_events", &state, JobState::from_name)?,
+                progress,
+                message,
+            },
+        });
+    }
+    run.insert(0, first);
+    Ok(run)
+}
+
+/// The stored form of the events after a run's first (`job_events.more_events`); `None` when
+/// there are none.
+pub(crate) fn run_rest<'e>(events: impl IntoIterator<Item = &'e NewEvent>) -> Option<String> {
+    let rest: Vec<_> = events
+        .into_iter()
+        .map(|e| {
+            (
+                e.step.as_str(),
+                e.status.as_str(),
+                e.state.as_str(),
+                e.progress,
+                e.message.as_str(),
+            )
+        })
+        .collect();
+    (!rest.is_empty()).then(|| serde_json::to_string(&rest).unwrap_or_default())
 }
 
 /// The stored form of a list of output formats.

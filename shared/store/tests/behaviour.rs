@@ -269,6 +269,15 @@ async fn a_group_of_steps_and_completions_records_each_job_in_order(store: Store
             (5, "stored, score 90".into())
         ]
     );
+    // The two step events share a stored row: reads may start and stop inside it.
+    assert_eq!(
+        messages(store.events_after(jobs[0].id, 3, 100).await.unwrap()),
+        [(4, "a finished".to_owned()), (5, "stored, score 90".into())]
+    );
+    assert_eq!(
+        messages(store.events_after(jobs[0].id, 2, 1).await.unwrap()),
+        [(3, "a started".to_owned())]
+    );
     for (job, score) in [(&jobs[0], 90), (&jobs[2], 70)] {
         let done = store.get_job(job.id).await.unwrap().unwrap();
         assert_eq!(
@@ -296,6 +305,19 @@ async fn a_group_of_steps_and_completions_records_each_job_in_order(store: Store
         .sum();
     assert_eq!(completed, 2);
     assert_eq!(stats.top_failing_rules, [("R1".to_owned(), 2)]);
+    // Event retention keeps each finished job's terminal event and counts every event it
+    // deleted: the first job's accepted, started and two steps, the third's accepted and started.
+    assert_eq!(
+        store
+            .prune_events_finished_before(specdoc_core::now_millis() + 1)
+            .await
+            .unwrap(),
+        6
+    );
+    assert_eq!(
+        messages(store.events_after(jobs[0].id, 0, 100).await.unwrap()),
+        [(5, "stored, score 90".to_owned())]
+    );
 }
 
 async fn a_stale_lease_changes_nothing(store: Store) {
