@@ -137,7 +137,7 @@ impl Store {
                SELECT id, last_seq, attempt, $3, $4, $5, 0, $6, $2 FROM changed) \
              SELECT changed.*, specs.content FROM changed JOIN specs ON specs.job_id = changed.id"
         ))
-        .bind(json_input(&input)?)
+        .bind(rows::json_input(&input)?)
         .bind(now)
         .bind(event.step.as_str())
         .bind(event.status.as_str())
@@ -374,13 +374,6 @@ struct CompletionFields<'w> {
     folded: Option<Run<'w>>,
 }
 
-/// A statement's JSON input. Serializing these rows cannot fail; should it, it is reported as
-/// the parameter's encoding error.
-fn json_input<T: Serialize>(rows: &[T]) -> Result<String> {
-    serde_json::to_string(rows)
-        .map_err(|e| crate::Error::Database(sqlx::Error::Encode(Box::new(e))))
-}
-
 /// All step events in one statement: per job, the guarded update advances `last_seq` by its
 /// number of events `n`, and its events, in the order given, become one `job_events` row that
 /// takes the numbers skipped over; the last sets the job's current step. Only the jobs' rows
@@ -416,7 +409,7 @@ async fn steps_postgres(
            FROM input x JOIN changed c ON c.id = x.job_id AND c.lease = x.lease) \
          SELECT id, last_seq, attempt, lease FROM changed"
     ))
-    .bind(json_input(&input)?)
+    .bind(rows::json_input(&input)?)
     .bind(now)
     .fetch_all(&mut **tx)
     .await?;
@@ -525,7 +518,7 @@ async fn complete_postgres(
            WHERE report_at IS NOT NULL) \
          SELECT * FROM changed"
     ))
-    .bind(json_input(&input)?)
+    .bind(rows::json_input(&input)?)
     .bind(now)
     .bind(reports)
     .fetch_all(&mut **tx)

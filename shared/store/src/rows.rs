@@ -202,6 +202,12 @@ pub(crate) fn formats_text(formats: &[OutputFormat]) -> String {
         .join(",")
 }
 
+/// A statement's JSON input. Serializing these rows cannot fail; should it, it is reported as
+/// the parameter's encoding error.
+pub(crate) fn json_input<T: serde::Serialize>(rows: &[T]) -> Result<String> {
+    serde_json::to_string(rows).map_err(|e| sqlx::Error::Encode(Box::new(e)).into())
+}
+
 /// A query over SQL this crate assembled from its own constants and `$N` placeholders; values
 /// are always bound, never formatted in.
 pub(crate) fn query(

@@ -16,11 +16,12 @@ both_backends!(
     big_specs_fit_in_a_batch,
 );
 
-/// Jobs that between them set every optional column.
+/// Jobs that between them set every optional column, with specs of different sizes.
 fn varied() -> Vec<NewJob> {
     vec![
         new_job("alpha", None),
         NewJob {
+            spec: b"openapi: 3.0.0\ninfo: {title: longer, version: '2'}\npaths: {/a: {}}\n".to_vec(),
             job_type: JobType::QualityScore,
             output_formats: Vec::new(),
             priority: Priority::High,
