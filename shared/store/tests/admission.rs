@@ -21,7 +21,8 @@ fn varied() -> Vec<NewJob> {
     vec![
         new_job("alpha", None),
         NewJob {
-            spec: b"openapi: 3.0.0\ninfo: {title: longer, version: '2'}\npaths: {/a: {}}\n".to_vec(),
+            spec: b"openapi: 3.0.0\ninfo: {title: longer, version: '2'}\npaths: {/a: {}}\n"
+                .to_vec(),
             job_type: JobType::QualityScore,
             output_formats: Vec::new(),
             priority: Priority::High,
