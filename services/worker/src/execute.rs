@@ -8,8 +8,8 @@ use specdoc_queue::Leased;
 use specdoc_runtime::metrics::{JobTypeLabels, metrics};
 use specdoc_runtime::telemetry;
 use specdoc_store::Started;
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex};
 use tokio::sync::OwnedSemaphorePermit;
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
@@ -74,7 +74,7 @@ impl Worker {
         self: Arc<Self>,
         leased: Leased,
         started: Started,
-        _slot: OwnedSemaphorePermit,
+        slot: OwnedSemaphorePermit,
     ) {
         let id = leased.job_id;
         let lease = leased.lease.clone();
@@ -96,6 +96,7 @@ impl Worker {
             job: Arc::new(job.clone()),
             lease: lease.clone(),
             unsettled: Default::default(),
+            slot: Mutex::new(Some(slot)),
         };
         let outcome = tokio::select! {
             outcome = pipeline.run(spec) => outcome,

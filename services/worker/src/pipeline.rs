@@ -19,6 +19,7 @@ use specdoc_runtime::metrics::{JobTypeLabels, StepLabels, metrics};
 use specdoc_store::{Completion, Results};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
+use tokio::sync::OwnedSemaphorePermit;
 use tracing::Instrument;
 
 /// Why an attempt ended without results.
@@ -48,6 +49,9 @@ pub(crate) struct Pipeline {
     pub(crate) lease: LeaseToken,
     /// Writes handed to the event writer whose outcome the pipeline has not read yet.
     pub(crate) unsettled: Mutex<Vec<Pending>>,
+    /// The job's slot among the worker's `MAX_CONCURRENT_JOBS`, given back once the completion is
+    /// handed over (see the store step).
+    pub(crate) slot: Mutex<Option<OwnedSemaphorePermit>>,
 }
 
 /// What a settled write means for the pipeline.
@@ -358,7 +362,12 @@ impl Pipeline {
         };
         // Queued behind the job's step events. Once it is committed the job is complete, whatever
         // became of an earlier event; if it is not, the attempt ends as the completion says.
-        checked(outcome(self.worker.events.complete(&self.job, completion)).await)?;
+        let completed = self.worker.events.complete(&self.job, completion);
+        // The job's work is done: its slot takes the next job while the group commit is pending
+        // (a wait that was a third of a small job's time in its slot). The attempt still ends as
+        // the commit says, and the worker flushes its writes before it exits.
+        drop(self.slot.lock().unwrap_or_else(|e| e.into_inner()).take());
+        checked(outcome(completed).await)?;
         if degraded {
             metrics()
                 .jobs_degraded
