@@ -16,7 +16,7 @@ use tracing::Instrument;
 
 impl Worker {
     /// Starts the attempts of freshly leased jobs in one database round trip and hands their
-    /// start events to the event writer's publishers; returns the jobs to run. A job that is not
+    /// start events to the event writer's publisher; returns the jobs to run. A job that is not
     /// startable (cancelled while queued, already finished, a duplicate dispatch) is dropped
     /// from the queue. If the database fails, the leases expire and the jobs are reclaimed.
     pub(crate) async fn start_leased(&self, leased: Vec<Leased>) -> Vec<(Leased, Started)> {
@@ -44,13 +44,14 @@ impl Worker {
         }
         for (_, started) in &runnable {
             let record = started.job.event_record(&started.event);
-            self.events.publish(started.job.id, record);
+            self.events.publish(record);
         }
         runnable
     }
 
-    /// Runs one started job to its end; holds `_slot` meanwhile. The attempt is a span that
-    /// continues the trace of the job's submission (its traceparent rides in the envelope).
+    /// Runs one started job to its end, in `slot` until it hands over its completion. The attempt
+    /// is a span that continues the trace of the job's submission (its traceparent rides in the
+    /// envelope).
     pub(crate) async fn execute(
         self: Arc<Self>,
         leased: Leased,
@@ -110,7 +111,7 @@ impl Worker {
         if outcome.is_err() {
             // Events the pipeline handed over precede the outcome in the record. (A completion
             // was settled after them already.)
-            self.events.flush(id).await;
+            self.events.flush().await;
         }
         self.record_outcome(&job, &leased, outcome).await;
         self.finished.fetch_add(1, Ordering::Relaxed);
@@ -158,7 +159,7 @@ impl Worker {
         };
         match self.store.end_attempt(id, lease, next, &message).await {
             Ok(Some((_, event))) => {
-                self.events.publish(job.id, job.event_record(&event));
+                self.events.publish(job.event_record(&event));
                 if next == JobState::Failed {
                     self.count(job, "failed");
                 }

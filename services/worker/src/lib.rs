@@ -92,8 +92,8 @@ pub struct Worker {
 }
 
 impl Worker {
-    /// A worker over a store and a queue. Call it on a Tokio runtime: it starts the loops that
-    /// write step events.
+    /// A worker over a store and a queue. Call it on a Tokio runtime: it starts the loop that
+    /// writes step events.
     pub fn new(store: Store, queue: Queue, config: Config) -> Arc<Self> {
         Arc::new(Self {
             events: event_writer::EventWriter::start(store.clone(), queue.clone()),
@@ -225,7 +225,7 @@ impl Worker {
             }
         }
         signals.cancel();
-        self.events.flush_all().await;
+        self.events.flush().await;
         if let Err(error) = self.queue.forget_worker(&self.config.worker_id).await {
             tracing::debug!(%error, "could not remove heartbeat");
         }
