@@ -1,12 +1,12 @@
 //! The worker: leases jobs from Redis and runs each job's pipeline.
 //!
-//! [`Worker::run`] runs at most `max_concurrent_jobs` jobs at once, filling its free slots with
-//! one dequeue and one database statement; a job's slot frees as soon as it has handed its
-//! completion to the event writer, whose commit it then awaits outside the slot. Each job runs under a lease it renews
-//! (`execute.rs`); every step emits a started and a finished event, committed to the database
-//! under the lease in groups with other jobs' writes and then published to Redis
-//! (`pipeline.rs`, `event_writer.rs`). Cancellation (a signal from the scheduler, a lost lease,
-//! or `JOB_TIMEOUT`) interrupts the running step. On shutdown the worker stops leasing and lets
+//! [`Worker::run`] runs at most `max_concurrent_jobs` jobs at once, filling its free slots with one
+//! dequeue and one database statement; a job's slot frees as soon as it has handed its completion
+//! to the event writer, whose commit it then awaits outside the slot. Each job runs under a lease
+//! it renews (`execute.rs`); every step emits a started and a finished event, committed to the
+//! database under the lease in groups with other jobs' writes and then published to Redis
+//! (`pipeline.rs`, `event_writer.rs`). Cancellation (a signal from the scheduler, a lost lease, or
+//! `JOB_TIMEOUT`) interrupts the running step. On shutdown the worker stops leasing and lets
 //! in-flight jobs finish within the grace period.
 
 mod api;

@@ -360,7 +360,7 @@ struct InputRow<'w, T> {
 }
 
 /// A completion's part of its [`InputRow`], with the run of its job's step events of the group
-/// folded into it, if any (`n` is then absent).
+/// folded into it, if any (without one, `n` and the run's fields are absent: NULL in SQL).
 #[derive(Serialize)]
 struct CompletionFields<'w> {
     score: Option<u32>,
@@ -469,8 +469,8 @@ async fn complete_postgres(
         return Ok(Vec::new());
     }
     let mut runs = runs(folded);
-    // Reports travel as one `bytea`, each row naming its slice: as base64 in the JSON they cost
-    // the database most of the time it took to parse the input.
+    // Reports travel as one `bytea`, each row naming its slice, rather than as base64 inside the
+    // JSON, which the database had to parse and decode (2 KiB per small job).
     let mut reports = Vec::new();
     let input: Vec<_> = completions
         .iter()
