@@ -61,7 +61,22 @@ async fn a_watch_resumes_across_a_tracker_restart_without_gap_or_duplicate() {
         }
         (seqs, last_state)
     });
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    // The job runs to its end while the tracker is down (the record says so), then the tracker
+    // comes back.
+    let store = specdoc_store::Store::connect(&deployment.database_url)
+        .await
+        .unwrap();
+    let id: specdoc_core::JobId = submitted.job_id.parse().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while store.get_job(id).await.unwrap().map(|job| job.state)
+        != Some(specdoc_core::JobState::Completed)
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the job did not complete while the tracker was down"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     let _tracker = deployment.spawn("specdoc-tracker", tracker_port, &[]);
     let (seqs, last_state) = tokio::time::timeout(Duration::from_secs(60), reader)
         .await
