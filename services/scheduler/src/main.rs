@@ -7,6 +7,11 @@ use specdoc_runtime::{Dependencies, GrpcHost, tasks};
 use specdoc_store::Store;
 use std::time::Duration;
 
+/// mimalloc rather than glibc's malloc, as in the worker: admission builds and drops many small
+/// values per job.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The specdoc scheduler: admission, dispatch, cancellation, queue status.
 #[derive(Debug, Parser)]
 #[command(version, about)]
