@@ -45,8 +45,14 @@ impl SchedulerApi {
         let Some(job) = self.store.get_job(id).await? else {
             return Ok(false);
         };
+        // The holder's attempt ends in the record. If its start never reached the record (the
+        // worker stopped before its first group commit), the record holds the job as startable
+        // under another lease's token, and the attempt is counted all the same.
+        let unstarted = matches!(job.state, JobState::Queued | JobState::Retrying)
+            && job.lease_token.as_deref() != Some(token.0.as_str());
+        let attempts = job.attempt + u32::from(unstarted);
         // A job whose workers keep dying (a poison pill) ends after its last attempt.
-        let (next, message) = if job.attempt >= job.max_attempts {
+        let (next, message) = if attempts >= job.max_attempts {
             (
                 JobState::Failed,
                 "failed: the worker of every attempt stopped (crash, kill or stall)",
@@ -57,9 +63,14 @@ impl SchedulerApi {
                 "lease expired: the worker stopped renewing it; retrying",
             )
         };
-        // The holder's attempt ends in the record; if it never started one, the job is
-        // still QUEUED as read above.
-        let job = match self.store.end_attempt(id, token, next, message).await? {
+        let ended = if unstarted {
+            self.store
+                .count_unstarted_attempt(id, job.attempt, next, message)
+                .await?
+        } else {
+            self.store.end_attempt(id, token, next, message).await?
+        };
+        let job = match ended {
             Some((ended, event)) => {
                 tracing::warn!(job_id = %id, state = %next, "lease expired; attempt ended");
                 if next == JobState::Failed {

@@ -1,4 +1,5 @@
-//! Group commit of the writes running jobs make under their leases: step events and completions.
+//! Group commit of the writes running jobs make under their leases: starts, step events and
+//! completions.
 //!
 //! One transaction per event would make the database's commit the cost of a small job, and a job
 //! that waited for each of its events would spend its life in round trips. Instead a job hands
@@ -23,7 +24,7 @@
 use specdoc_core::{Job, JobEvent, JobId, LeaseToken, NewEvent};
 use specdoc_proto::queue::v1::EventRecord;
 use specdoc_queue::Queue;
-use specdoc_store::{Completion, LeasedWrite, StepWrite, Store};
+use specdoc_store::{Completion, LeasedWrite, StartWrite, StepWrite, Store};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
@@ -45,7 +46,7 @@ pub(crate) type Pending = oneshot::Receiver<Outcome>;
 enum Request {
     /// A write of `job`, answered on the sender.
     Write(LeasedWrite, Arc<Job>, oneshot::Sender<Outcome>),
-    /// An event committed elsewhere (a job's start), published ahead of the job's own writes.
+    /// An event committed elsewhere (an attempt's end), published after the job's own writes.
     Publish(EventRecord),
     /// Answered once every earlier request of the loop is settled and published.
     Flush(oneshot::Sender<()>),
@@ -70,6 +71,11 @@ impl EventWriter {
         // A stopped loop drops the sender, which the job reads as an error.
         let _ = self.writer.send(Request::Write(write, job.clone(), reply));
         pending
+    }
+
+    /// Queues the start of `job`'s attempt, ahead of every write the attempt makes.
+    pub(crate) fn start_attempt(&self, job: &Arc<Job>, start: StartWrite) -> Pending {
+        self.send(job, LeasedWrite::Start(start))
     }
 
     /// Queues step `event` of `job` under `lease`; the handle tells how it went.

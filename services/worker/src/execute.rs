@@ -2,12 +2,13 @@
 //! until it ends, is cancelled or times out, and record the outcome with a guarded write.
 
 use crate::Worker;
+use crate::event_writer::{Pending, outcome};
 use crate::pipeline::{Failure, Pipeline};
 use specdoc_core::{Job, JobState, now_millis};
 use specdoc_queue::Leased;
 use specdoc_runtime::metrics::{JobTypeLabels, metrics};
 use specdoc_runtime::telemetry;
-use specdoc_store::Started;
+use specdoc_store::{StartWrite, Started};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use tokio::sync::OwnedSemaphorePermit;
@@ -15,36 +16,35 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 impl Worker {
-    /// Starts the attempts of freshly leased jobs in one database round trip and hands their
-    /// start events to the event writer's publisher; returns the jobs to run. A job that is not
-    /// startable (cancelled while queued, already finished, a duplicate dispatch) is dropped
-    /// from the queue. If the database fails, the leases expire and the jobs are reclaimed.
-    pub(crate) async fn start_leased(&self, leased: Vec<Leased>) -> Vec<(Leased, Started)> {
-        let leases: Vec<_> = leased.iter().map(|l| (l.job_id, l.lease.clone())).collect();
-        let started = match self
-            .store
-            .start_attempts(&leases, &self.config.worker_id)
-            .await
-        {
-            Ok(started) => started,
+    /// Reads freshly leased jobs and their specs in one database round trip; returns the jobs
+    /// that can start, each with the write that records its start (handed to the event writer
+    /// when it runs). A job that cannot start (cancelled while queued, already finished, a
+    /// duplicate dispatch) is dropped from the queue. If the database fails, the leases expire
+    /// and the jobs are reclaimed.
+    pub(crate) async fn start_leased(
+        &self,
+        leased: Vec<Leased>,
+    ) -> Vec<(Leased, Started, StartWrite)> {
+        let ids: Vec<_> = leased.iter().map(|l| l.job_id).collect();
+        let startable = match self.store.startable(&ids).await {
+            Ok(startable) => startable,
             Err(error) => {
-                tracing::warn!(jobs = leases.len(), %error, "cannot start the jobs");
+                tracing::warn!(jobs = ids.len(), %error, "cannot read the leased jobs");
                 return Vec::new();
             }
         };
         let mut runnable = Vec::with_capacity(leased.len());
-        for (leased, started) in leased.into_iter().zip(started) {
-            match started {
-                Some(started) => runnable.push((leased, started)),
+        for (leased, startable) in leased.into_iter().zip(startable) {
+            match startable {
+                Some(startable) => {
+                    let (started, write) = startable.start(&leased.lease, &self.config.worker_id);
+                    runnable.push((leased, started, write));
+                }
                 None => {
                     tracing::debug!(job_id = %leased.job_id, "job not startable; dropping the delivery");
                     self.ack(&leased).await;
                 }
             }
-        }
-        for (_, started) in &runnable {
-            let record = started.job.event_record(&started.event);
-            self.events.publish(record);
         }
         runnable
     }
@@ -56,6 +56,7 @@ impl Worker {
         self: Arc<Self>,
         leased: Leased,
         started: Started,
+        start: StartWrite,
         slot: OwnedSemaphorePermit,
     ) {
         let span = tracing::info_span!(
@@ -66,7 +67,7 @@ impl Worker {
         );
         let traceparent = Some(leased.envelope.traceparent.as_str()).filter(|t| !t.is_empty());
         telemetry::continue_trace(&span, traceparent);
-        self.run_attempt(leased, started, slot)
+        self.run_attempt(leased, started, start, slot)
             .instrument(span)
             .await;
     }
@@ -75,11 +76,15 @@ impl Worker {
         self: Arc<Self>,
         leased: Leased,
         started: Started,
+        start: StartWrite,
         slot: OwnedSemaphorePermit,
     ) {
         let id = leased.job_id;
         let lease = leased.lease.clone();
-        let Started { job, spec, .. } = started;
+        let Started { job, spec } = started;
+        let job = Arc::new(job);
+        // Recorded with the attempt's first events; the pipeline does not wait for it.
+        let start = self.events.start_attempt(&job, start);
         tracing::info!(job_id = %id, attempt = job.attempt, job_type = %job.job_type, "job started");
         if job.attempt == 1
             && let Some(traceparent) = &job.traceparent
@@ -94,12 +99,14 @@ impl Worker {
 
         let pipeline = Pipeline {
             worker: self.clone(),
-            job: Arc::new(job.clone()),
+            job: job.clone(),
             lease: lease.clone(),
             unsettled: Default::default(),
             slot: Mutex::new(Some(slot)),
         };
         let outcome = tokio::select! {
+            biased;
+            failure = start_failed(start) => Err(failure),
             outcome = pipeline.run(spec) => outcome,
             () = cancel.cancelled() => Err(Failure::Interrupted),
             () = tokio::time::sleep(self.config.job_timeout) => Err(Failure::TimedOut),
@@ -135,6 +142,12 @@ impl Worker {
                 // Cancelled (the record already says so) or the lease moved on: nothing to write.
                 tracing::info!(job_id = %id, "job interrupted");
                 self.ack(leased).await;
+                return;
+            }
+            Err(Failure::Unstarted(error)) => {
+                // The record still says QUEUED: the lease expires and the reaper dispatches the
+                // job again, counting this attempt.
+                tracing::warn!(job_id = %id, %error, "cannot record the start; the lease will expire");
                 return;
             }
             Err(Failure::Permanent(message)) => (JobState::Failed, message),
@@ -244,5 +257,16 @@ impl Worker {
                 }
             }
         }
+    }
+}
+
+/// Resolves only if the attempt's start was not recorded: `Interrupted` when the job could not
+/// start any more (cancelled while queued, started by another worker), `Unstarted` when the
+/// database failed.
+async fn start_failed(start: Pending) -> Failure {
+    match outcome(start).await {
+        Ok(Some(_)) => std::future::pending().await,
+        Ok(None) => Failure::Interrupted,
+        Err(error) => Failure::Unstarted(error),
     }
 }

@@ -1,8 +1,9 @@
 //! The worker: leases jobs from Redis and runs each job's pipeline.
 //!
 //! [`Worker::run`] runs at most `max_concurrent_jobs` jobs at once, filling its free slots with one
-//! dequeue and one database statement; a job's slot frees as soon as it has handed its completion
-//! to the event writer, whose commit it then awaits outside the slot. Each job runs under a lease
+//! dequeue and one database read (the jobs and their specs; each attempt's start is recorded with
+//! its first writes); a job's slot frees as soon as it has handed its completion to the event
+//! writer, whose commit it then awaits outside the slot. Each job runs under a lease
 //! it renews (`execute.rs`); every step emits a started and a finished event, committed to the
 //! database under the lease in groups with other jobs' writes and then published to Redis
 //! (`pipeline.rs`, `event_writer.rs`). Cancellation (a signal from the scheduler, a lost lease, or
@@ -164,8 +165,8 @@ impl Worker {
                 Ok(leased) if !leased.is_empty() => {
                     permits.truncate(leased.len());
                     let started = self.start_leased(leased).await;
-                    for ((leased, started), permit) in started.into_iter().zip(permits) {
-                        jobs.spawn(self.clone().execute(leased, started, permit));
+                    for ((leased, started, start), permit) in started.into_iter().zip(permits) {
+                        jobs.spawn(self.clone().execute(leased, started, start, permit));
                     }
                 }
                 Ok(_) => {

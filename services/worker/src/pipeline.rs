@@ -33,6 +33,8 @@ pub(crate) enum Failure {
     TimedOut,
     /// Cancelled, or the lease is no longer ours.
     Interrupted,
+    /// The database failed to record the attempt's start.
+    Unstarted(String),
 }
 
 impl From<specdoc_store::Error> for Failure {

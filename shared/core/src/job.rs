@@ -175,7 +175,8 @@ pub struct Job {
     pub idempotency_key: Option<String>,
     /// The spec's version label.
     pub spec_version: Option<String>,
-    /// The current lease's token while processing.
+    /// The lease of the latest attempt recorded (current while processing); cleared when the job
+    /// finishes.
     pub lease_token: Option<String>,
     /// W3C traceparent of the submission.
     pub traceparent: Option<String>,

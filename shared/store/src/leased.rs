@@ -1,11 +1,15 @@
-//! Writes a worker makes under a job's lease, committed in groups: step events and completions of
-//! many running jobs share one transaction ([`Store::record_leased`]).
+//! Writes a worker makes under a job's lease, committed in groups: starts of attempts, step
+//! events and completions of many running jobs share one transaction ([`Store::record_leased`]).
 //!
-//! Each write is still its own compare-and-set on its job's lease: a job whose lease moved on gets
-//! `None` in its place and the others are unaffected. On Postgres a group costs a fixed number of
-//! statements whatever its size: the writes travel as one JSON parameter (sqlx's `Any` driver
-//! cannot bind arrays) that `json_to_recordset` turns back into rows. SQLite, a single process's
-//! embedded database, takes them one by one in the same transaction.
+//! The worker reads what it leased in one statement ([`Store::startable`]) and starts running at
+//! once; the start is recorded with the attempt's next writes. Each write is still its own
+//! compare-and-set: a start on the job being startable and on the attempt before, anything else
+//! on the job running under the writer's lease. A job whose lease moved on gets `None` in its
+//! place and the others are unaffected. On Postgres a group costs a fixed number of statements
+//! whatever its size, and a job's writes of one group are one update of its row (a small job's
+//! start, step events and completion often share one): the writes travel as one JSON parameter
+//! (sqlx's `Any` driver cannot bind arrays) that `json_to_recordset` turns back into rows.
+//! SQLite, a single process's embedded database, takes them one by one in the same transaction.
 
 use crate::lifecycle::change;
 use crate::rows::{self, EVENT_COLUMNS, EVENT_RUN_COLUMNS, JOB_COLUMNS};
@@ -16,7 +20,7 @@ use specdoc_core::{
     now_millis,
 };
 use sqlx::{Any, Row, Transaction};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 /// What a successful job leaves behind.
 #[derive(Debug, Clone, Default)]
@@ -67,166 +71,151 @@ impl Completion {
     }
 }
 
-/// A job whose attempt just started, with what its pipeline needs first.
+/// A freshly leased job that can start (QUEUED or RETRYING when read), with its spec.
+#[derive(Debug, Clone)]
+pub struct Startable {
+    /// The job as read.
+    pub job: Job,
+    /// Its spec.
+    pub spec: Vec<u8>,
+}
+
+impl Startable {
+    /// The attempt `lease` starts: the job as it reads once the start is recorded, and the write
+    /// that records it, to hand to [`Store::record_leased`] ahead of the attempt's other writes.
+    pub fn start(self, lease: &LeaseToken, worker: &str) -> (Started, StartWrite) {
+        let now = now_millis();
+        let mut job = self.job;
+        job.state = JobState::Processing;
+        job.attempt += 1;
+        job.started_at = Some(now);
+        job.current_step = None;
+        job.progress = 0;
+        job.last_seq += 1;
+        job.lease_token = Some(lease.0.clone());
+        let write = StartWrite {
+            job: job.id,
+            lease: lease.clone(),
+            attempt: job.attempt,
+            started_at: now,
+            event: NewEvent::lifecycle(
+                JobState::Processing,
+                0,
+                format!("started by worker {worker}"),
+            ),
+        };
+        let started = Started {
+            job,
+            spec: self.spec,
+        };
+        (started, write)
+    }
+}
+
+/// A job whose attempt is starting, with what its pipeline needs first.
 #[derive(Debug, Clone)]
 pub struct Started {
     /// The job after the change.
     pub job: Job,
-    /// Its PROCESSING event.
-    pub event: JobEvent,
     /// Its spec.
     pub spec: Vec<u8>,
+}
+
+/// The start of an attempt under a fresh lease. It is recorded with the attempt's next writes
+/// (on Postgres, in the same statement: a small job's start, step events and completion become
+/// one update of its row), and only if the job is still startable and on the attempt before.
+#[derive(Debug, Clone)]
+pub struct StartWrite {
+    /// The job.
+    pub job: JobId,
+    /// The lease the attempt runs under.
+    pub lease: LeaseToken,
+    /// The attempt it starts (the record's attempt plus one when it was leased).
+    pub attempt: u32,
+    /// When the worker started it.
+    pub started_at: i64,
+    /// Its PROCESSING event.
+    pub event: NewEvent,
 }
 
 /// A write under a job's lease.
 #[derive(Debug, Clone)]
 pub enum LeasedWrite {
+    /// The start of an attempt.
+    Start(StartWrite),
     /// A step event of a running job.
     Step(StepWrite),
     /// The completion of a running job.
     Complete(Box<Completion>),
 }
 
+impl LeasedWrite {
+    fn key(&self) -> (JobId, &str) {
+        match self {
+            LeasedWrite::Start(w) => (w.job, &w.lease.0),
+            LeasedWrite::Step(w) => (w.job, &w.lease.0),
+            LeasedWrite::Complete(c) => (c.job, &c.lease.0),
+        }
+    }
+}
+
 impl Store {
-    /// Starts new attempts of QUEUED (or RETRYING) jobs, each under its lease, and reads their
-    /// specs: on Postgres in one statement for the whole group. `None` in place of a job that is
-    /// not startable any more (cancelled, finished, or taken by another worker).
-    pub async fn start_attempts(
-        &self,
-        leases: &[(JobId, LeaseToken)],
-        worker: &str,
-    ) -> Result<Vec<Option<Started>>> {
+    /// Reads the jobs of fresh leases that can start (QUEUED or RETRYING) with their specs: on
+    /// Postgres in one statement for the whole group. `None` in place of a job that cannot
+    /// (cancelled, finished, or started by another worker).
+    pub async fn startable(&self, ids: &[JobId]) -> Result<Vec<Option<Startable>>> {
         if self.backend == Backend::Sqlite {
-            let mut started = Vec::with_capacity(leases.len());
-            for (id, lease) in leases {
-                let job = match self.start_attempt(*id, lease, worker).await? {
-                    Some((job, event)) => {
-                        self.get_spec(*id)
-                            .await?
-                            .map(|spec| Started { job, event, spec })
-                    }
+            let mut startable = Vec::with_capacity(ids.len());
+            for id in ids {
+                let job = self
+                    .get_job(*id)
+                    .await?
+                    .filter(|job| matches!(job.state, JobState::Queued | JobState::Retrying));
+                let job = match job {
+                    Some(job) => self
+                        .get_spec(*id)
+                        .await?
+                        .map(|spec| Startable { job, spec }),
                     None => None,
                 };
-                started.push(job);
+                startable.push(job);
             }
-            return Ok(started);
+            return Ok(startable);
         }
-        let now = now_millis();
-        let event = NewEvent::lifecycle(
-            JobState::Processing,
-            0,
-            format!("started by worker {worker}"),
-        );
-        let input: Vec<_> = leases
-            .iter()
-            .map(|(id, lease)| InputRow {
-                job_id: id.to_string(),
-                lease: &lease.0,
-                write: (),
-            })
-            .collect();
-        let returned = prefixed_job_columns();
+        let input: Vec<String> = ids.iter().map(JobId::to_string).collect();
         let rows = rows::query(format!(
-            "WITH input AS (SELECT * FROM json_to_recordset($1::json) AS x(job_id text, lease text)), \
-             changed AS (UPDATE jobs SET state = 'processing', attempt = jobs.attempt + 1, \
-               lease_token = x.lease, started_at = $2, current_step = NULL, progress = 0, \
-               last_seq = jobs.last_seq + 1 \
-               FROM input x WHERE {BY_PRIMARY_KEY} AND jobs.id = x.job_id AND jobs.state IN ('queued', 'retrying') \
-               RETURNING {returned}), \
-             recorded AS (INSERT INTO job_events ({EVENT_COLUMNS}) \
-               SELECT id, last_seq, attempt, $3, $4, $5, 0, $6, $2 FROM changed) \
-             SELECT changed.*, specs.content FROM changed JOIN specs ON specs.job_id = changed.id"
+            "SELECT {}, specs.content FROM jobs JOIN specs ON specs.job_id = jobs.id \
+             WHERE jobs.id = ANY(ARRAY(SELECT json_array_elements_text($1::json))) \
+               AND jobs.state IN ('queued', 'retrying')",
+            prefixed_job_columns()
         ))
         .bind(rows::json_input(&input)?)
-        .bind(now)
-        .bind(event.step.as_str())
-        .bind(event.status.as_str())
-        .bind(event.state.as_str())
-        .bind(event.message.as_str())
         .fetch_all(&self.pool)
         .await?;
-        let mut started: HashMap<JobId, Started> = HashMap::new();
+        let mut startable: HashMap<JobId, Startable> = HashMap::new();
         for row in &rows {
             let job = rows::job(row)?;
-            let event = JobEvent {
-                job_id: job.id,
-                seq: job.last_seq,
-                attempt: job.attempt,
-                time: now,
-                event: event.clone(),
-            };
             let spec = row.try_get("content")?;
-            started.insert(job.id, Started { job, event, spec });
+            startable.insert(job.id, Startable { job, spec });
         }
-        Ok(leases.iter().map(|(id, _)| started.remove(id)).collect())
+        Ok(ids.iter().map(|id| startable.remove(id)).collect())
     }
 
-    /// Records step events and completions of running jobs in one transaction, returning each
-    /// write's event (`None` where the lease no longer holds). Writes of one job are applied in
-    /// the order given; a job's completion must come after its step events. A database error
-    /// fails them all, and each job treats it as transient.
+    /// Records starts, step events and completions of running jobs in one transaction,
+    /// returning each write's event (`None` where the lease no longer holds, or the attempt
+    /// could not start). Writes of one job are applied in the order given: its start first, its
+    /// completion last. A database error fails them all, and each job treats it as transient.
     pub async fn record_leased(&self, writes: &[LeasedWrite]) -> Result<Vec<Option<JobEvent>>> {
         let now = now_millis();
-        let mut steps = Vec::new();
-        let mut completions = Vec::new();
-        for (i, write) in writes.iter().enumerate() {
-            match write {
-                LeasedWrite::Step(step) => steps.push((i, step)),
-                LeasedWrite::Complete(completion) => completions.push((i, completion.as_ref())),
-            }
-        }
-        // On Postgres, the step events of a job completing in this group ride in its completion's
-        // statement: one update of its row instead of two.
-        let completing: HashSet<(JobId, &str)> = completions
-            .iter()
-            .map(|(_, c)| (c.job, c.lease.0.as_str()))
-            .collect();
-        let (folded, steps): (Vec<_>, Vec<_>) = steps.into_iter().partition(|(_, step)| {
-            self.backend == Backend::Postgres
-                && completing.contains(&(step.job, step.lease.0.as_str()))
-        });
-        let mut recorded = vec![None; writes.len()];
         let mut tx = self.pool.begin().await?;
-        // Steps first: a job's completion follows its step events in the same group.
-        let step_events = match self.backend {
-            Backend::Postgres => steps_postgres(&mut tx, &steps, now).await?,
-            Backend::Sqlite => steps_one_by_one(&mut tx, &steps, now).await?,
+        let (recorded, finished) = match self.backend {
+            Backend::Postgres => record_postgres(&mut tx, writes, now).await?,
+            Backend::Sqlite => record_one_by_one(&mut tx, writes, now).await?,
         };
-        for ((i, _), event) in steps.iter().zip(step_events) {
-            recorded[*i] = event;
-        }
-        let folded_places = Places::of(&folded);
-        let completed = match self.backend {
-            Backend::Postgres => complete_postgres(&mut tx, &completions, &folded, now).await?,
-            Backend::Sqlite => complete_one_by_one(&mut tx, &completions, now).await?,
-        };
-        let mut finished = Vec::with_capacity(completed.len());
-        for ((i, completion), job) in completions.iter().zip(completed) {
-            if let Some(job) = job {
-                recorded[*i] = Some(JobEvent {
-                    job_id: job.id,
-                    seq: job.last_seq,
-                    attempt: job.attempt,
-                    time: now,
-                    event: completion.event(),
-                });
-                finished.push((job, completion.results.failing_rules.as_slice()));
-            }
-        }
-        // A folded step's number: its place among its job's folded steps, before the completion.
-        for ((i, step), k) in folded.iter().zip(&folded_places.k) {
-            let Some((job, _)) = finished.iter().find(|(job, _)| job.id == step.job) else {
-                continue;
-            };
-            let n = folded_places.n(step);
-            recorded[*i] = Some(JobEvent {
-                job_id: step.job,
-                seq: job.last_seq - u64::try_from(n - k + 1).unwrap_or(0),
-                attempt: job.attempt,
-                time: now,
-                event: step.event.clone(),
-            });
-        }
+        let finished: Vec<_> = finished
+            .into_iter()
+            .map(|(job, completion)| (job, completion.results.failing_rules.as_slice()))
+            .collect();
         rollups::record_finished(&mut tx, self.backend, &finished).await?;
         tx.commit().await?;
         Ok(recorded)
@@ -273,37 +262,101 @@ impl Store {
     }
 }
 
-/// Where each step write sits among its job's writes of a group: `k[i]` is its 1-based place,
-/// [`Places::n`] its job's count.
-struct Places<'w> {
-    k: Vec<i64>,
-    counts: HashMap<(JobId, &'w str), i64>,
+/// The jobs a group completed, each with its completion.
+type Finished<'w> = Vec<(Job, &'w Completion)>;
+
+/// One job's writes of a group under one lease: the start of its attempt (when the group has
+/// it), the events that become one `job_events` row (the start's first, then the step events,
+/// each with its place among the group's writes), and its completion.
+struct JobWrites<'w> {
+    job: JobId,
+    lease: &'w str,
+    start: Option<&'w StartWrite>,
+    run: Vec<(usize, &'w NewEvent)>,
+    completion: Option<(usize, &'w Completion)>,
 }
 
-impl<'w> Places<'w> {
-    fn of(steps: &[(usize, &'w StepWrite)]) -> Self {
-        let mut counts: HashMap<(JobId, &str), i64> = HashMap::new();
-        let k = steps
-            .iter()
-            .map(|(_, w)| {
-                let count = counts.entry((w.job, w.lease.0.as_str())).or_default();
-                *count += 1;
-                *count
-            })
-            .collect();
-        Self { k, counts }
+impl<'w> JobWrites<'w> {
+    /// A group's writes by job and lease, in the order of each job's first write.
+    fn of(writes: &'w [LeasedWrite]) -> Vec<Self> {
+        let mut jobs: Vec<JobWrites<'w>> = Vec::new();
+        let mut places: HashMap<(JobId, &'w str), usize> = HashMap::new();
+        for (i, write) in writes.iter().enumerate() {
+            let key = write.key();
+            let place = *places.entry(key).or_insert_with(|| {
+                jobs.push(JobWrites {
+                    job: key.0,
+                    lease: key.1,
+                    start: None,
+                    run: Vec::new(),
+                    completion: None,
+                });
+                jobs.len() - 1
+            });
+            let job = &mut jobs[place];
+            match write {
+                LeasedWrite::Start(start) => {
+                    job.start = Some(start);
+                    job.run.push((i, &start.event));
+                }
+                LeasedWrite::Step(step) => job.run.push((i, &step.event)),
+                LeasedWrite::Complete(completion) => job.completion = Some((i, completion)),
+            }
+        }
+        jobs
     }
 
-    fn n(&self, step: &StepWrite) -> i64 {
-        self.counts
-            .get(&(step.job, step.lease.0.as_str()))
-            .copied()
-            .unwrap_or(0)
+    /// The run as one `job_events` row's fields, if it has events.
+    fn run_fields(&self) -> Option<Run<'w>> {
+        let (first, last) = (self.run.first()?.1, self.run.last()?.1);
+        // The job's current step: its last step event's, none when the run is only the start.
+        let only_start = self.start.is_some() && self.run.len() == 1;
+        Some(Run {
+            n: self.run.len(),
+            first_step: first.step.as_str(),
+            first_status: first.status.as_str(),
+            first_state: first.state.as_str(),
+            first_progress: first.progress,
+            first_message: &first.message,
+            more_events: rows::run_rest(self.run[1..].iter().map(|(_, e)| *e)),
+            last_step: (!only_start).then(|| last.step.as_str()),
+            last_progress: if only_start { 0 } else { last.progress },
+        })
+    }
+
+    /// The start's fields of the job's input row.
+    fn start_fields(&self) -> StartFields {
+        StartFields {
+            start_attempt: self.start.map(|s| s.attempt),
+            start_at: self.start.map(|s| s.started_at),
+        }
+    }
+
+    /// Each write's event, given the job's `last_seq` and `attempt` after the group.
+    fn recorded(&self, last_seq: i64, attempt: i64, now: i64, into: &mut [Option<JobEvent>]) {
+        let (Ok(last_seq), Ok(attempt)) = (u64::try_from(last_seq), u32::try_from(attempt)) else {
+            return;
+        };
+        let after_run = u64::from(self.completion.is_some());
+        let first = last_seq + 1 - after_run - self.run.len() as u64;
+        let event = |seq, event: &NewEvent| JobEvent {
+            job_id: self.job,
+            seq,
+            attempt,
+            time: now,
+            event: event.clone(),
+        };
+        for (k, (i, e)) in self.run.iter().enumerate() {
+            into[*i] = Some(event(first + k as u64, e));
+        }
+        if let Some((i, completion)) = self.completion {
+            into[i] = Some(event(last_seq, &completion.event()));
+        }
     }
 }
 
-/// A job's step writes of one group as the one `job_events` row they become: a run of its
-/// events in the order given, as fields of a row of the statements' JSON input.
+/// A job's events of one group as the one `job_events` row they become: a run of its events in
+/// the order given, as fields of a row of the statements' JSON input.
 #[derive(Serialize)]
 struct Run<'w> {
     /// The number of events.
@@ -316,39 +369,32 @@ struct Run<'w> {
     first_message: &'w str,
     /// The rest, stored as `job_events.more_events`.
     more_events: Option<String>,
-    /// The job's current step and progress after the last.
-    last_step: &'static str,
+    /// The job's current step and progress after the run.
+    last_step: Option<&'static str>,
     last_progress: u32,
 }
 
-/// Step writes as one [`Run`] per job and lease.
-fn runs<'w>(steps: &[(usize, &'w StepWrite)]) -> HashMap<(JobId, &'w str), Run<'w>> {
-    let mut events: HashMap<(JobId, &'w str), Vec<&'w NewEvent>> = HashMap::new();
-    for (_, w) in steps {
-        events
-            .entry((w.job, w.lease.0.as_str()))
-            .or_default()
-            .push(&w.event);
-    }
-    events
-        .into_iter()
-        .filter_map(|(key, run)| {
-            let (first, last) = (run.first()?, run.last()?);
-            let fields = Run {
-                n: run.len(),
-                first_step: first.step.as_str(),
-                first_status: first.status.as_str(),
-                first_state: first.state.as_str(),
-                first_progress: first.progress,
-                first_message: &first.message,
-                more_events: rows::run_rest(run[1..].iter().copied()),
-                last_step: last.step.as_str(),
-                last_progress: last.progress,
-            };
-            Some((key, fields))
-        })
-        .collect()
+/// The start of an attempt in a job's input row; absent (NULL) without one.
+#[derive(Serialize)]
+struct StartFields {
+    start_attempt: Option<u32>,
+    start_at: Option<i64>,
 }
+
+/// Which job rows a group's writes may change ([`JobWrites`]). An attempt starting in the group
+/// needs its job still startable and on the attempt before (a reaper that counted a lost
+/// attempt, or another worker, would have moved it on); any other write needs its job running
+/// under the writer's lease.
+const WRITER_MAY_CHANGE: &str = "CASE WHEN x.start_attempt IS NULL \
+    THEN jobs.lease_token = x.lease AND jobs.state = 'processing' \
+    ELSE jobs.state IN ('queued', 'retrying') AND jobs.attempt = x.start_attempt - 1 END";
+
+/// The columns an attempt starting in the group sets, and leaves alone otherwise.
+const START_COLUMNS: &str = "attempt = COALESCE(x.start_attempt, jobs.attempt), \
+    started_at = COALESCE(x.start_at, jobs.started_at)";
+
+/// The `json_to_recordset` columns of [`StartFields`].
+const START_FIELDS: &str = "start_attempt bigint, start_at bigint";
 
 /// A row of a statement's JSON input: a job under a lease, and what to write.
 #[derive(Serialize)]
@@ -356,10 +402,12 @@ struct InputRow<'w, T> {
     job_id: String,
     lease: &'w str,
     #[serde(flatten)]
+    start: StartFields,
+    #[serde(flatten)]
     write: T,
 }
 
-/// A completion's part of its [`InputRow`], with the run of its job's step events of the group
+/// A completion's part of its [`InputRow`], with the run of its job's events of the group
 /// folded into it, if any (without one, `n` and the run's fields are absent: NULL in SQL).
 #[derive(Serialize)]
 struct CompletionFields<'w> {
@@ -374,39 +422,70 @@ struct CompletionFields<'w> {
     folded: Option<Run<'w>>,
 }
 
-/// All step events in one statement: per job, the guarded update advances `last_seq` by its
-/// number of events `n`, and its events, in the order given, become one `job_events` row that
-/// takes the numbers skipped over; the last sets the job's current step. Only the jobs' rows
-/// come back: the events' numbers follow from their places.
-async fn steps_postgres(
+/// A group's writes on Postgres: one statement for the jobs it does not complete (starts and
+/// step events) and one for those it completes; returns each write's event and the jobs
+/// completed.
+async fn record_postgres<'w>(
     tx: &mut Transaction<'_, Any>,
-    steps: &[(usize, &StepWrite)],
+    writes: &'w [LeasedWrite],
     now: i64,
-) -> Result<Vec<Option<JobEvent>>> {
-    if steps.is_empty() {
+) -> Result<(Vec<Option<JobEvent>>, Finished<'w>)> {
+    let (completing, advancing): (Vec<_>, Vec<_>) = JobWrites::of(writes)
+        .into_iter()
+        .partition(|job| job.completion.is_some());
+    let mut recorded = vec![None; writes.len()];
+    let advanced = advance_postgres(tx, &advancing, now).await?;
+    for (job, changed) in advancing.iter().zip(advanced) {
+        if let Some((last_seq, attempt)) = changed {
+            job.recorded(last_seq, attempt, now, &mut recorded);
+        }
+    }
+    let completed = complete_postgres(tx, &completing, now).await?;
+    let mut finished = Vec::with_capacity(completed.len());
+    for (job, done) in completing.iter().zip(completed) {
+        if let (Some(done), Some((_, completion))) = (done, job.completion) {
+            let (last_seq, attempt) = (done.last_seq as i64, i64::from(done.attempt));
+            job.recorded(last_seq, attempt, now, &mut recorded);
+            finished.push((done, completion));
+        }
+    }
+    Ok((recorded, finished))
+}
+
+/// Starts and step events of jobs the group does not complete, in one statement: per job, the
+/// guarded update (starting the attempt, if the group does) advances `last_seq` by its number
+/// of events `n`, and its events, in order, become one `job_events` row that takes the numbers
+/// skipped over; the last sets the job's current step. Per job, its `last_seq` and attempt
+/// after the update; `None` where the update did not apply.
+async fn advance_postgres(
+    tx: &mut Transaction<'_, Any>,
+    jobs: &[JobWrites<'_>],
+    now: i64,
+) -> Result<Vec<Option<(i64, i64)>>> {
+    if jobs.is_empty() {
         return Ok(Vec::new());
     }
-    let places = Places::of(steps);
-    let input: Vec<_> = runs(steps)
-        .into_iter()
-        .map(|((job, lease), run)| InputRow {
-            job_id: job.to_string(),
-            lease,
-            write: run,
+    let input: Vec<_> = jobs
+        .iter()
+        .map(|job| InputRow {
+            job_id: job.job.to_string(),
+            lease: job.lease,
+            start: job.start_fields(),
+            write: job.run_fields(),
         })
         .collect();
     let rows = rows::query(format!(
         "WITH input AS (SELECT * FROM json_to_recordset($1::json) AS x(job_id text, lease text, \
-           n bigint, {RUN_FIELDS}, last_step text, last_progress bigint)), \
-         changed AS (UPDATE jobs SET last_seq = jobs.last_seq + x.n, current_step = x.last_step, \
-             progress = x.last_progress \
+           {START_FIELDS}, n bigint, {RUN_FIELDS}, last_step text, last_progress bigint)), \
+         changed AS (UPDATE jobs SET state = 'processing', lease_token = x.lease, {START_COLUMNS}, \
+             last_seq = jobs.last_seq + x.n, current_step = x.last_step, progress = x.last_progress \
            FROM input x \
-           WHERE {BY_PRIMARY_KEY} AND jobs.id = x.job_id AND jobs.lease_token = x.lease AND jobs.state = 'processing' \
-           RETURNING jobs.id, jobs.last_seq, jobs.attempt, x.lease), \
+           WHERE {BY_PRIMARY_KEY} AND jobs.id = x.job_id AND {WRITER_MAY_CHANGE} \
+           RETURNING jobs.id, jobs.last_seq, jobs.attempt, x.*), \
          recorded AS (INSERT INTO job_events ({EVENT_RUN_COLUMNS}) \
-           SELECT x.job_id, c.last_seq - x.n + 1, c.attempt, x.first_step, x.first_status, \
-             x.first_state, x.first_progress, x.first_message, $2, x.more_events, c.last_seq \
-           FROM input x JOIN changed c ON c.id = x.job_id AND c.lease = x.lease) \
+           SELECT id, last_seq - n + 1, attempt, first_step, first_status, first_state, \
+             first_progress, first_message, $2, more_events, last_seq \
+           FROM changed) \
          SELECT id, last_seq, attempt, lease FROM changed"
     ))
     .bind(rows::json_input(&input)?)
@@ -419,69 +498,38 @@ async fn steps_postgres(
         let key = (row.try_get("id")?, row.try_get("lease")?);
         changed.insert(key, (row.try_get("last_seq")?, row.try_get("attempt")?));
     }
-    Ok(steps
+    Ok(jobs
         .iter()
-        .zip(&places.k)
-        .map(|((_, w), k)| {
-            let n = places.n(w);
-            let (last_seq, attempt) = changed.get(&(w.job.to_string(), w.lease.0.clone()))?;
-            Some(JobEvent {
-                job_id: w.job,
-                seq: u64::try_from(last_seq - n + k).ok()?,
-                attempt: u32::try_from(*attempt).ok()?,
-                time: now,
-                event: w.event.clone(),
-            })
-        })
+        .map(|job| changed.remove(&(job.job.to_string(), job.lease.to_owned())))
         .collect())
 }
 
-async fn steps_one_by_one(
-    tx: &mut Transaction<'_, Any>,
-    steps: &[(usize, &StepWrite)],
-    now: i64,
-) -> Result<Vec<Option<JobEvent>>> {
-    let mut recorded = Vec::with_capacity(steps.len());
-    for (_, write) in steps {
-        let update = rows::query(format!(
-            "UPDATE jobs SET last_seq = last_seq + 1, current_step = $3, progress = $4 \
-             WHERE id = $1 AND lease_token = $2 AND state = 'processing' RETURNING {JOB_COLUMNS}"
-        ))
-        .bind(write.job.to_string())
-        .bind(write.lease.0.clone())
-        .bind(write.event.step.as_str())
-        .bind(i64::from(write.event.progress));
-        recorded.push(change(tx, update, now, &write.event).await?.map(|(_, e)| e));
-    }
-    Ok(recorded)
-}
-
-/// All completions in one statement (the guarded update, its event, the step events of the
-/// same jobs folded into it as one run each, and the quality reports), plus one insert per
-/// document for documentation jobs.
+/// All completions in one statement (the guarded update, its event, the job's other events of
+/// the group folded into it as one run, and the quality reports), plus one insert per document
+/// for documentation jobs.
 async fn complete_postgres(
     tx: &mut Transaction<'_, Any>,
-    completions: &[(usize, &Completion)],
-    folded: &[(usize, &StepWrite)],
+    jobs: &[JobWrites<'_>],
     now: i64,
 ) -> Result<Vec<Option<Job>>> {
-    if completions.is_empty() {
+    if jobs.is_empty() {
         return Ok(Vec::new());
     }
-    let mut runs = runs(folded);
     // Reports travel as one `bytea`, each row naming its slice, rather than as base64 inside the
     // JSON, which the database had to parse and decode (2 KiB per small job).
     let mut reports = Vec::new();
-    let input: Vec<_> = completions
+    let input: Vec<_> = jobs
         .iter()
-        .map(|(_, c)| {
+        .filter_map(|job| {
+            let (_, c) = job.completion?;
             let report = c.results.quality.as_ref().map(|(_, report)| {
                 reports.extend_from_slice(report);
                 (reports.len() - report.len(), report.len())
             });
-            InputRow {
-                job_id: c.job.to_string(),
-                lease: &c.lease.0,
+            Some(InputRow {
+                job_id: job.job.to_string(),
+                lease: job.lease,
+                start: job.start_fields(),
                 write: CompletionFields {
                     score: c.results.quality.as_ref().map(|(overall, _)| *overall),
                     is_degraded: i64::from(c.results.degraded.is_some()),
@@ -489,34 +537,35 @@ async fn complete_postgres(
                     message: &c.message,
                     report_at: report.map(|(at, _)| at),
                     report_len: report.map(|(_, len)| len),
-                    folded: runs.remove(&(c.job, c.lease.0.as_str())),
+                    folded: job.run_fields(),
                 },
-            }
+            })
         })
         .collect();
-    let returned = prefixed_job_columns();
     let rows = rows::query(format!(
         "WITH input AS (SELECT * FROM json_to_recordset($1::json) AS x(job_id text, lease text, \
-           score bigint, is_degraded bigint, reason text, message text, report_at int, report_len int, \
-           n bigint, {RUN_FIELDS})), \
+           {START_FIELDS}, score bigint, is_degraded bigint, reason text, message text, \
+           report_at int, report_len int, n bigint, {RUN_FIELDS})), \
          changed AS (UPDATE jobs SET state = 'completed', finished_at = $2, progress = 100, \
            current_step = 'store', quality_score = x.score, degraded = x.is_degraded, \
-           degraded_reason = x.reason, lease_token = NULL, last_seq = jobs.last_seq + COALESCE(x.n, 0) + 1 \
+           degraded_reason = x.reason, lease_token = NULL, {START_COLUMNS}, \
+           last_seq = jobs.last_seq + COALESCE(x.n, 0) + 1 \
            FROM input x \
-           WHERE {BY_PRIMARY_KEY} AND jobs.id = x.job_id AND jobs.lease_token = x.lease AND jobs.state = 'processing' \
-           RETURNING {returned}, x.lease AS completed_under), \
-         done AS (SELECT c.id, c.last_seq, c.attempt, x.* \
-           FROM changed c JOIN input x ON x.job_id = c.id AND x.lease = c.completed_under), \
+           WHERE {BY_PRIMARY_KEY} AND jobs.id = x.job_id AND {WRITER_MAY_CHANGE} \
+           RETURNING {returned}, x.message, x.report_at, x.report_len, x.n, x.first_step, \
+             x.first_status, x.first_state, x.first_progress, x.first_message, x.more_events), \
          recorded AS (INSERT INTO job_events ({EVENT_COLUMNS}) \
-           SELECT id, last_seq, attempt, 'store', 'succeeded', 'completed', 100, message, $2 FROM done), \
+           SELECT id, last_seq, attempt, 'store', 'succeeded', 'completed', 100, message, $2 \
+           FROM changed), \
          folded AS (INSERT INTO job_events ({EVENT_RUN_COLUMNS}) \
            SELECT id, last_seq - n, attempt, first_step, first_status, first_state, \
              first_progress, first_message, $2, more_events, last_seq - 1 \
-           FROM done WHERE n IS NOT NULL), \
+           FROM changed WHERE n IS NOT NULL), \
          reports AS (INSERT INTO job_quality (job_id, report) \
-           SELECT id, substring($3 FROM report_at + 1 FOR report_len) FROM done \
+           SELECT id, substring($3 FROM report_at + 1 FOR report_len) FROM changed \
            WHERE report_at IS NOT NULL) \
-         SELECT * FROM changed"
+         SELECT {JOB_COLUMNS} FROM changed",
+        returned = prefixed_job_columns(),
     ))
     .bind(rows::json_input(&input)?)
     .bind(now)
@@ -528,61 +577,102 @@ async fn complete_postgres(
         let job = rows::job(row)?;
         completed.insert(job.id, job);
     }
-    for (_, completion) in completions {
-        if completed.contains_key(&completion.job) {
+    for job in jobs {
+        if let (true, Some((_, completion))) = (completed.contains_key(&job.job), job.completion) {
             insert_documents(tx, completion).await?;
         }
     }
-    Ok(completions
-        .iter()
-        .map(|(_, c)| completed.remove(&c.job))
-        .collect())
+    Ok(jobs.iter().map(|job| completed.remove(&job.job)).collect())
 }
 
-async fn complete_one_by_one(
+/// A group's writes on SQLite, a single process's embedded database: one by one, in order, in
+/// the same transaction.
+async fn record_one_by_one<'w>(
     tx: &mut Transaction<'_, Any>,
-    completions: &[(usize, &Completion)],
+    writes: &'w [LeasedWrite],
     now: i64,
-) -> Result<Vec<Option<Job>>> {
-    let mut completed = Vec::with_capacity(completions.len());
-    for (_, completion) in completions {
-        let results = &completion.results;
-        let update = rows::query(format!(
-            "UPDATE jobs SET state = 'completed', finished_at = $3, progress = 100, \
-             current_step = $4, quality_score = $5, degraded = $6, degraded_reason = $7, \
-             lease_token = NULL, last_seq = last_seq + 1 \
-             WHERE id = $1 AND lease_token = $2 AND state = 'processing' RETURNING {JOB_COLUMNS}"
-        ))
-        .bind(completion.job.to_string())
-        .bind(completion.lease.0.clone())
-        .bind(now)
-        .bind(Step::Store.as_str())
-        .bind(
-            results
-                .quality
-                .as_ref()
-                .map(|(overall, _)| i64::from(*overall)),
-        )
-        .bind(i64::from(results.degraded.is_some()))
-        .bind(results.degraded.as_deref());
-        let Some((job, _)) = change(tx, update, now, &completion.event()).await? else {
-            completed.push(None);
-            continue;
+) -> Result<(Vec<Option<JobEvent>>, Finished<'w>)> {
+    let mut recorded = Vec::with_capacity(writes.len());
+    let mut finished = Vec::new();
+    for write in writes {
+        let changed = match write {
+            LeasedWrite::Start(start) => {
+                let update = rows::query(format!(
+                    "UPDATE jobs SET state = 'processing', attempt = $3, lease_token = $2, \
+                     started_at = $4, current_step = NULL, progress = 0, last_seq = last_seq + 1 \
+                     WHERE id = $1 AND state IN ('queued', 'retrying') AND attempt = $3 - 1 \
+                     RETURNING {JOB_COLUMNS}"
+                ))
+                .bind(start.job.to_string())
+                .bind(start.lease.0.clone())
+                .bind(i64::from(start.attempt))
+                .bind(start.started_at);
+                change(tx, update, now, &start.event).await?
+            }
+            LeasedWrite::Step(step) => {
+                let update = rows::query(format!(
+                    "UPDATE jobs SET last_seq = last_seq + 1, current_step = $3, progress = $4 \
+                     WHERE id = $1 AND lease_token = $2 AND state = 'processing' \
+                     RETURNING {JOB_COLUMNS}"
+                ))
+                .bind(step.job.to_string())
+                .bind(step.lease.0.clone())
+                .bind(step.event.step.as_str())
+                .bind(i64::from(step.event.progress));
+                change(tx, update, now, &step.event).await?
+            }
+            LeasedWrite::Complete(completion) => {
+                let changed = complete_one(tx, completion, now).await?;
+                if let Some((job, _)) = &changed {
+                    finished.push((job.clone(), completion.as_ref()));
+                }
+                changed
+            }
         };
-        if let Some((_, report)) = &results.quality {
-            sqlx::query("INSERT INTO job_quality (job_id, report) VALUES ($1, $2)")
-                .bind(completion.job.to_string())
-                .bind(report.as_slice())
-                .execute(&mut **tx)
-                .await?;
-        }
-        insert_documents(tx, completion).await?;
-        completed.push(Some(job));
+        recorded.push(changed.map(|(_, event)| event));
     }
-    Ok(completed)
+    Ok((recorded, finished))
 }
 
-/// The `json_to_recordset` columns of a run of step events; see [`runs`].
+async fn complete_one(
+    tx: &mut Transaction<'_, Any>,
+    completion: &Completion,
+    now: i64,
+) -> Result<Option<(Job, JobEvent)>> {
+    let results = &completion.results;
+    let update = rows::query(format!(
+        "UPDATE jobs SET state = 'completed', finished_at = $3, progress = 100, \
+         current_step = $4, quality_score = $5, degraded = $6, degraded_reason = $7, \
+         lease_token = NULL, last_seq = last_seq + 1 \
+         WHERE id = $1 AND lease_token = $2 AND state = 'processing' RETURNING {JOB_COLUMNS}"
+    ))
+    .bind(completion.job.to_string())
+    .bind(completion.lease.0.clone())
+    .bind(now)
+    .bind(Step::Store.as_str())
+    .bind(
+        results
+            .quality
+            .as_ref()
+            .map(|(overall, _)| i64::from(*overall)),
+    )
+    .bind(i64::from(results.degraded.is_some()))
+    .bind(results.degraded.as_deref());
+    let Some(changed) = change(tx, update, now, &completion.event()).await? else {
+        return Ok(None);
+    };
+    if let Some((_, report)) = &results.quality {
+        sqlx::query("INSERT INTO job_quality (job_id, report) VALUES ($1, $2)")
+            .bind(completion.job.to_string())
+            .bind(report.as_slice())
+            .execute(&mut **tx)
+            .await?;
+    }
+    insert_documents(tx, completion).await?;
+    Ok(Some(changed))
+}
+
+/// The `json_to_recordset` columns of a [`Run`].
 const RUN_FIELDS: &str = "first_step text, first_status text, first_state text, \
     first_progress bigint, first_message text, more_events text";
 

@@ -23,7 +23,7 @@ mod tokens;
 
 pub use figures::QueueFigures;
 pub use jobs::{Inserted, JobFilter, Page};
-pub use leased::{Completion, LeasedWrite, Results, Started, StepWrite};
+pub use leased::{Completion, LeasedWrite, Results, StartWrite, Startable, Started, StepWrite};
 pub use lifecycle::CancelOutcome;
 pub use results::{Document, StoredResults};
 pub use rollups::{DailyCount, Percentiles, ScorePoint, Stats, date_of_day, day_of};

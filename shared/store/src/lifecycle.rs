@@ -74,7 +74,9 @@ impl Store {
 
     /// Ends a running attempt without results: FAILED for good, or back to QUEUED (released, or
     /// to be retried). Returns the job after the change and its event; `None` when `lease` is no
-    /// longer the job's lease.
+    /// longer the job's lease. A job that goes back keeps the ended lease's token, so that the
+    /// reaper can tell an attempt that ended in the record from one that never started there
+    /// ([`Store::count_unstarted_attempt`]); only a start under a new lease makes it current.
     pub async fn end_attempt(
         &self,
         id: JobId,
@@ -86,8 +88,8 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         let finished_at = next.is_terminal().then_some(now);
         let update = rows::query(format!(
-            "UPDATE jobs SET state = $3, error = $4, finished_at = $5, lease_token = NULL, \
-             last_seq = last_seq + 1 \
+            "UPDATE jobs SET state = $3, error = $4, finished_at = $5, \
+             lease_token = CASE WHEN $5 IS NULL THEN lease_token END, last_seq = last_seq + 1 \
              WHERE id = $1 AND lease_token = $2 AND state = 'processing' RETURNING {JOB_COLUMNS}"
         ))
         .bind(id.to_string())
@@ -97,6 +99,42 @@ impl Store {
         .bind(finished_at);
         let progress = if next.is_terminal() { 100 } else { 0 };
         let event = NewEvent::lifecycle(next, progress, error);
+        let changed = change(&mut tx, update, now, &event).await?;
+        if let Some((job, _)) = &changed {
+            rollups::record_finished(&mut tx, self.backend, &[(job.clone(), &[])]).await?;
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+
+    /// Counts an attempt whose worker stopped (a crash, a kill, a stall past its lease) before
+    /// its start was recorded: workers record a start with the attempt's first events, so the
+    /// record still holds the job as startable on the attempt before, `attempt`. It goes on to
+    /// `next`, QUEUED or (after the last attempt) FAILED, one attempt further, so a spec that
+    /// kills its worker at once still runs out of attempts. `None` when the record moved on.
+    pub async fn count_unstarted_attempt(
+        &self,
+        id: JobId,
+        attempt: u32,
+        next: JobState,
+        message: &str,
+    ) -> Result<Option<(Job, JobEvent)>> {
+        let now = now_millis();
+        let mut tx = self.pool.begin().await?;
+        let finished_at = next.is_terminal().then_some(now);
+        let update = rows::query(format!(
+            "UPDATE jobs SET state = $3, attempt = attempt + 1, error = $4, finished_at = $5, \
+             lease_token = NULL, last_seq = last_seq + 1 \
+             WHERE id = $1 AND attempt = $2 AND state IN ('queued', 'retrying') \
+             RETURNING {JOB_COLUMNS}"
+        ))
+        .bind(id.to_string())
+        .bind(i64::from(attempt))
+        .bind(next.as_str())
+        .bind(message.to_owned())
+        .bind(finished_at);
+        let progress = if next.is_terminal() { 100 } else { 0 };
+        let event = NewEvent::lifecycle(next, progress, message);
         let changed = change(&mut tx, update, now, &event).await?;
         if let Some((job, _)) = &changed {
             rollups::record_finished(&mut tx, self.backend, &[(job.clone(), &[])]).await?;
