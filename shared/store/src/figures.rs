@@ -68,15 +68,36 @@ impl Store {
     /// Deletes the events of jobs that finished before `before`, all but each job's terminal
     /// event (event retention). Returns how many events were deleted.
     pub async fn prune_events_finished_before(&self, before: UnixMillis) -> Result<u64> {
-        // A row holds a run of events, all before the terminal event when it holds any before it.
-        let pruned = sqlx::query(
-            "DELETE FROM job_events WHERE job_id IN (SELECT id FROM jobs WHERE finished_at < $1) \
-             AND seq < (SELECT last_seq FROM jobs WHERE jobs.id = job_events.job_id) \
-             RETURNING COALESCE(through_seq, seq) - seq + 1 AS events",
-        )
-        .bind(before)
-        .fetch_all(&self.pool)
-        .await?;
+        // A row holds one event or (on Postgres) a run of them: rows wholly before the terminal
+        // event go, and a run that ends with it (a completion's group) is trimmed to it.
+        let statement = match self.backend {
+            Backend::Sqlite => {
+                "DELETE FROM job_events WHERE job_id IN (SELECT id FROM jobs WHERE finished_at < $1) \
+                 AND seq < (SELECT last_seq FROM jobs WHERE jobs.id = job_events.job_id) \
+                 RETURNING COALESCE(through_seq, seq) - seq + 1 AS events"
+            }
+            Backend::Postgres => {
+                "WITH old AS (SELECT e.job_id, e.seq, COALESCE(e.through_seq, e.seq) AS through, \
+                   j.last_seq FROM job_events e JOIN jobs j ON j.id = e.job_id \
+                   WHERE j.finished_at < $1 AND e.seq < j.last_seq), \
+                 deleted AS (DELETE FROM job_events e USING old \
+                   WHERE e.job_id = old.job_id AND e.seq = old.seq AND old.through < old.last_seq \
+                   RETURNING old.through - old.seq + 1 AS events), \
+                 trimmed AS (UPDATE job_events e SET seq = old.through, \
+                   step = e.more_events::json -> -1 ->> 0, status = e.more_events::json -> -1 ->> 1, \
+                   state = e.more_events::json -> -1 ->> 2, \
+                   progress = CAST(e.more_events::json -> -1 ->> 3 AS bigint), \
+                   message = e.more_events::json -> -1 ->> 4, more_events = NULL, through_seq = NULL \
+                   FROM old WHERE e.job_id = old.job_id AND e.seq = old.seq \
+                     AND old.through = old.last_seq \
+                   RETURNING old.through - old.seq AS events) \
+                 SELECT events FROM deleted UNION ALL SELECT events FROM trimmed"
+            }
+        };
+        let pruned = sqlx::query(statement)
+            .bind(before)
+            .fetch_all(&self.pool)
+            .await?;
         let mut events = 0;
         for row in &pruned {
             events += u64::try_from(row.try_get::<i64, _>("events")?).unwrap_or(0);

@@ -12,7 +12,7 @@
 //! SQLite, a single process's embedded database, takes them one by one in the same transaction.
 
 use crate::lifecycle::change;
-use crate::rows::{self, EVENT_COLUMNS, EVENT_RUN_COLUMNS, JOB_COLUMNS};
+use crate::rows::{self, EVENT_RUN_COLUMNS, JOB_COLUMNS};
 use crate::{Backend, Result, Store, rollups};
 use serde::Serialize;
 use specdoc_core::{
@@ -274,6 +274,8 @@ struct JobWrites<'w> {
     start: Option<&'w StartWrite>,
     run: Vec<(usize, &'w NewEvent)>,
     completion: Option<(usize, &'w Completion)>,
+    /// The completion's event, COMPLETED, if the group completes the job.
+    completed: Option<NewEvent>,
 }
 
 impl<'w> JobWrites<'w> {
@@ -290,6 +292,7 @@ impl<'w> JobWrites<'w> {
                     start: None,
                     run: Vec::new(),
                     completion: None,
+                    completed: None,
                 });
                 jobs.len() - 1
             });
@@ -300,25 +303,35 @@ impl<'w> JobWrites<'w> {
                     job.run.push((i, &start.event));
                 }
                 LeasedWrite::Step(step) => job.run.push((i, &step.event)),
-                LeasedWrite::Complete(completion) => job.completion = Some((i, completion)),
+                LeasedWrite::Complete(completion) => {
+                    job.completion = Some((i, completion));
+                    job.completed = Some(completion.event());
+                }
             }
         }
         jobs
     }
 
-    /// The run as one `job_events` row's fields, if it has events.
-    fn run_fields(&self) -> Option<Run<'w>> {
-        let (first, last) = (self.run.first()?.1, self.run.last()?.1);
+    /// The job's events of the group as the one `job_events` row they become, if it has any: its
+    /// run, then its completion's event (retention trims a finished job's row to that one).
+    fn row(&self) -> Option<Run<'_>> {
+        let events: Vec<&NewEvent> = self
+            .run
+            .iter()
+            .map(|(_, event)| *event)
+            .chain(self.completed.as_ref())
+            .collect();
+        let (first, last) = (events.first()?, events.last()?);
         // The job's current step: its last step event's, none when the run is only the start.
-        let only_start = self.start.is_some() && self.run.len() == 1;
+        let only_start = self.start.is_some() && events.len() == 1;
         Some(Run {
-            n: self.run.len(),
+            n: events.len(),
             first_step: first.step.as_str(),
             first_status: first.status.as_str(),
             first_state: first.state.as_str(),
             first_progress: first.progress,
             first_message: &first.message,
-            more_events: rows::run_rest(self.run[1..].iter().map(|(_, e)| *e)),
+            more_events: rows::run_rest(events[1..].iter().copied()),
             last_step: (!only_start).then(|| last.step.as_str()),
             last_progress: if only_start { 0 } else { last.progress },
         })
@@ -349,8 +362,8 @@ impl<'w> JobWrites<'w> {
         for (k, (i, e)) in self.run.iter().enumerate() {
             into[*i] = Some(event(first + k as u64, e));
         }
-        if let Some((i, completion)) = self.completion {
-            into[i] = Some(event(last_seq, &completion.event()));
+        if let (Some((i, _)), Some(completed)) = (self.completion, &self.completed) {
+            into[i] = Some(event(last_seq, completed));
         }
     }
 }
@@ -407,19 +420,18 @@ struct InputRow<'w, T> {
     write: T,
 }
 
-/// A completion's part of its [`InputRow`], with the run of its job's events of the group
-/// folded into it, if any (without one, `n` and the run's fields are absent: NULL in SQL).
+/// A completion's part of its [`InputRow`], with its job's events of the group, the
+/// completion's own last.
 #[derive(Serialize)]
 struct CompletionFields<'w> {
     score: Option<u32>,
     is_degraded: i64,
     reason: Option<&'w str>,
-    message: &'w str,
     /// Where the quality report lies in the statement's `bytea` of all reports.
     report_at: Option<usize>,
     report_len: Option<usize>,
     #[serde(flatten)]
-    folded: Option<Run<'w>>,
+    events: Option<Run<'w>>,
 }
 
 /// A group's writes on Postgres: one statement for the jobs it does not complete (starts and
@@ -471,7 +483,7 @@ async fn advance_postgres(
             job_id: job.job.to_string(),
             lease: job.lease,
             start: job.start_fields(),
-            write: job.run_fields(),
+            write: job.row(),
         })
         .collect();
     let rows = rows::query(format!(
@@ -504,9 +516,9 @@ async fn advance_postgres(
         .collect())
 }
 
-/// All completions in one statement (the guarded update, its event, the job's other events of
-/// the group folded into it as one run, and the quality reports), plus one insert per document
-/// for documentation jobs.
+/// All completions in one statement (the guarded update, the job's events of the group as one
+/// row, its completion's event last, and the quality reports), plus one insert per document for
+/// documentation jobs.
 async fn complete_postgres(
     tx: &mut Transaction<'_, Any>,
     jobs: &[JobWrites<'_>],
@@ -534,33 +546,29 @@ async fn complete_postgres(
                     score: c.results.quality.as_ref().map(|(overall, _)| *overall),
                     is_degraded: i64::from(c.results.degraded.is_some()),
                     reason: c.results.degraded.as_deref(),
-                    message: &c.message,
                     report_at: report.map(|(at, _)| at),
                     report_len: report.map(|(_, len)| len),
-                    folded: job.run_fields(),
+                    events: job.row(),
                 },
             })
         })
         .collect();
     let rows = rows::query(format!(
         "WITH input AS (SELECT * FROM json_to_recordset($1::json) AS x(job_id text, lease text, \
-           {START_FIELDS}, score bigint, is_degraded bigint, reason text, message text, \
-           report_at int, report_len int, n bigint, {RUN_FIELDS})), \
+           {START_FIELDS}, score bigint, is_degraded bigint, reason text, report_at int, \
+           report_len int, n bigint, {RUN_FIELDS})), \
          changed AS (UPDATE jobs SET state = 'completed', finished_at = $2, progress = 100, \
            current_step = 'store', quality_score = x.score, degraded = x.is_degraded, \
            degraded_reason = x.reason, lease_token = NULL, {START_COLUMNS}, \
-           last_seq = jobs.last_seq + COALESCE(x.n, 0) + 1 \
+           last_seq = jobs.last_seq + x.n \
            FROM input x \
            WHERE {BY_PRIMARY_KEY} AND jobs.id = x.job_id AND {WRITER_MAY_CHANGE} \
-           RETURNING {returned}, x.message, x.report_at, x.report_len, x.n, x.first_step, \
-             x.first_status, x.first_state, x.first_progress, x.first_message, x.more_events), \
-         recorded AS (INSERT INTO job_events ({EVENT_COLUMNS}) \
-           SELECT id, last_seq, attempt, 'store', 'succeeded', 'completed', 100, message, $2 \
+           RETURNING {returned}, x.report_at, x.report_len, x.n, x.first_step, x.first_status, \
+             x.first_state, x.first_progress, x.first_message, x.more_events), \
+         recorded AS (INSERT INTO job_events ({EVENT_RUN_COLUMNS}) \
+           SELECT id, last_seq - n + 1, attempt, first_step, first_status, first_state, \
+             first_progress, first_message, $2, more_events, last_seq \
            FROM changed), \
-         folded AS (INSERT INTO job_events ({EVENT_RUN_COLUMNS}) \
-           SELECT id, last_seq - n, attempt, first_step, first_status, first_state, \
-             first_progress, first_message, $2, more_events, last_seq - 1 \
-           FROM changed WHERE n IS NOT NULL), \
          reports AS (INSERT INTO job_quality (job_id, report) \
            SELECT id, substring($3 FROM report_at + 1 FOR report_len) FROM changed \
            WHERE report_at IS NOT NULL) \
