@@ -39,17 +39,20 @@ pub async fn cancel_job(
         } => {
             metrics().job_finished(job.job_type, job.team.as_str(), "cancelled", job.created_at);
             // Best effort from here: the record already says CANCELLED, which the worker's
-            // next guarded write will see even if these signals are lost.
-            if was_running {
-                let signal = CancelSignal {
-                    job_id: id.to_string(),
-                    reason: reason.to_owned(),
-                };
-                if let Err(error) = queue.publish_cancel(&signal).await {
-                    tracing::warn!(job_id = %id, %error, "could not signal the worker");
-                }
-            } else if let Err(error) = queue.remove_queued(id, &job.team, job.priority).await {
+            // next guarded write will see even if these signals are lost. A job the record held
+            // as QUEUED may be running all the same (a worker records an attempt's start with
+            // its first writes), so the workers hear of every cancel, and stop it at once.
+            if !was_running
+                && let Err(error) = queue.remove_queued(id, &job.team, job.priority).await
+            {
                 tracing::warn!(job_id = %id, %error, "could not remove the job from the queue");
+            }
+            let signal = CancelSignal {
+                job_id: id.to_string(),
+                reason: reason.to_owned(),
+            };
+            if let Err(error) = queue.publish_cancel(&signal).await {
+                tracing::warn!(job_id = %id, %error, "could not signal the workers");
             }
             if let Err(error) = queue.publish_event(&job.event_record(&event)).await {
                 tracing::warn!(job_id = %id, %error, "could not publish the cancel event");
