@@ -85,7 +85,6 @@ impl Store {
         error: &str,
     ) -> Result<Option<(Job, JobEvent)>> {
         let now = now_millis();
-        let mut tx = self.pool.begin().await?;
         let finished_at = next.is_terminal().then_some(now);
         let update = rows::query(format!(
             "UPDATE jobs SET state = $3, error = $4, finished_at = $5, \
@@ -97,14 +96,7 @@ impl Store {
         .bind(next.as_str())
         .bind(error.to_owned())
         .bind(finished_at);
-        let progress = if next.is_terminal() { 100 } else { 0 };
-        let event = NewEvent::lifecycle(next, progress, error);
-        let changed = change(&mut tx, update, now, &event).await?;
-        if let Some((job, _)) = &changed {
-            rollups::record_finished(&mut tx, self.backend, &[(job.clone(), &[])]).await?;
-        }
-        tx.commit().await?;
-        Ok(changed)
+        self.end(update, next, error, now).await
     }
 
     /// Counts an attempt whose worker stopped (a crash, a kill, a stall past its lease) before
@@ -120,7 +112,6 @@ impl Store {
         message: &str,
     ) -> Result<Option<(Job, JobEvent)>> {
         let now = now_millis();
-        let mut tx = self.pool.begin().await?;
         let finished_at = next.is_terminal().then_some(now);
         let update = rows::query(format!(
             "UPDATE jobs SET state = $3, attempt = attempt + 1, error = $4, finished_at = $5, \
@@ -133,6 +124,18 @@ impl Store {
         .bind(next.as_str())
         .bind(message.to_owned())
         .bind(finished_at);
+        self.end(update, next, message, now).await
+    }
+
+    /// Runs `update`, an attempt's end taking its job to `next`, with its event and rollups.
+    async fn end(
+        &self,
+        update: sqlx::query::Query<'static, Any, sqlx::any::AnyArguments>,
+        next: JobState,
+        message: &str,
+        now: i64,
+    ) -> Result<Option<(Job, JobEvent)>> {
+        let mut tx = self.pool.begin().await?;
         let progress = if next.is_terminal() { 100 } else { 0 };
         let event = NewEvent::lifecycle(next, progress, message);
         let changed = change(&mut tx, update, now, &event).await?;
