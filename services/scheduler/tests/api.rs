@@ -184,6 +184,9 @@ async fn submit_commits_then_queues_and_cancel_of_a_queued_job_is_immediate() {
         .into_inner();
     assert_eq!(status.queued, 1);
 
+    // Workers hear of the cancel too: a worker may have leased the job and not yet recorded
+    // its start.
+    let mut signals = running.queue.subscribe_cancels().await.unwrap();
     let cancelled = client
         .cancel_job(CancelJobRequest {
             job_id: submitted.job_id.clone(),
@@ -193,6 +196,10 @@ async fn submit_commits_then_queues_and_cancel_of_a_queued_job_is_immediate() {
         .unwrap()
         .into_inner();
     assert_eq!(cancelled.state, job_pb::JobState::Cancelled as i32);
+    let signalled = tokio::time::timeout(Duration::from_secs(10), signals.next())
+        .await
+        .expect("a cancel signal");
+    assert_eq!(signalled, Some(id));
     let status = client
         .get_queue_status(GetQueueStatusRequest::default())
         .await
