@@ -21,6 +21,7 @@ use specdoc_core::{
 };
 use sqlx::{Any, Row, Transaction};
 use std::collections::HashMap;
+use std::sync::LazyLock;
 
 /// What a successful job leaves behind.
 #[derive(Debug, Clone, Default)]
@@ -183,15 +184,10 @@ impl Store {
             return Ok(startable);
         }
         let input: Vec<String> = ids.iter().map(JobId::to_string).collect();
-        let rows = rows::query(format!(
-            "SELECT {}, specs.content FROM jobs JOIN specs ON specs.job_id = jobs.id \
-             WHERE jobs.id = ANY(ARRAY(SELECT json_array_elements_text($1::json))) \
-               AND jobs.state IN ('queued', 'retrying')",
-            prefixed_job_columns()
-        ))
-        .bind(rows::json_input(&input)?)
-        .fetch_all(&self.pool)
-        .await?;
+        let rows = rows::query_once(&STARTABLE)
+            .bind(rows::json_input(&input)?)
+            .fetch_all(&self.pool)
+            .await?;
         let mut startable: HashMap<JobId, Startable> = HashMap::new();
         for row in &rows {
             let job = rows::job(row)?;
@@ -486,24 +482,11 @@ async fn advance_postgres(
             write: job.row(),
         })
         .collect();
-    let rows = rows::query(format!(
-        "WITH input AS (SELECT * FROM json_to_recordset($1::json) AS x(job_id text, lease text, \
-           {START_FIELDS}, n bigint, {RUN_FIELDS}, last_step text, last_progress bigint)), \
-         changed AS (UPDATE jobs SET state = 'processing', lease_token = x.lease, {START_COLUMNS}, \
-             last_seq = jobs.last_seq + x.n, current_step = x.last_step, progress = x.last_progress \
-           FROM input x \
-           WHERE {BY_PRIMARY_KEY} AND jobs.id = x.job_id AND {WRITER_MAY_CHANGE} \
-           RETURNING jobs.id, jobs.last_seq, jobs.attempt, x.*), \
-         recorded AS (INSERT INTO job_events ({EVENT_RUN_COLUMNS}) \
-           SELECT id, last_seq - n + 1, attempt, first_step, first_status, first_state, \
-             first_progress, first_message, $2, more_events, last_seq \
-           FROM changed) \
-         SELECT id, last_seq, attempt, lease FROM changed"
-    ))
-    .bind(rows::json_input(&input)?)
-    .bind(now)
-    .fetch_all(&mut **tx)
-    .await?;
+    let rows = rows::query_once(&ADVANCE)
+        .bind(rows::json_input(&input)?)
+        .bind(now)
+        .fetch_all(&mut **tx)
+        .await?;
     // (job, lease) → (its last_seq after the update, its attempt).
     let mut changed: HashMap<(String, String), (i64, i64)> = HashMap::new();
     for row in &rows {
@@ -553,33 +536,12 @@ async fn complete_postgres(
             })
         })
         .collect();
-    let rows = rows::query(format!(
-        "WITH input AS (SELECT * FROM json_to_recordset($1::json) AS x(job_id text, lease text, \
-           {START_FIELDS}, score bigint, is_degraded bigint, reason text, report_at int, \
-           report_len int, n bigint, {RUN_FIELDS})), \
-         changed AS (UPDATE jobs SET state = 'completed', finished_at = $2, progress = 100, \
-           current_step = 'store', quality_score = x.score, degraded = x.is_degraded, \
-           degraded_reason = x.reason, lease_token = NULL, {START_COLUMNS}, \
-           last_seq = jobs.last_seq + x.n \
-           FROM input x \
-           WHERE {BY_PRIMARY_KEY} AND jobs.id = x.job_id AND {WRITER_MAY_CHANGE} \
-           RETURNING {returned}, x.report_at, x.report_len, x.n, x.first_step, x.first_status, \
-             x.first_state, x.first_progress, x.first_message, x.more_events), \
-         recorded AS (INSERT INTO job_events ({EVENT_RUN_COLUMNS}) \
-           SELECT id, last_seq - n + 1, attempt, first_step, first_status, first_state, \
-             first_progress, first_message, $2, more_events, last_seq \
-           FROM changed), \
-         reports AS (INSERT INTO job_quality (job_id, report) \
-           SELECT id, substring($3 FROM report_at + 1 FOR report_len) FROM changed \
-           WHERE report_at IS NOT NULL) \
-         SELECT {JOB_COLUMNS} FROM changed",
-        returned = prefixed_job_columns(),
-    ))
-    .bind(rows::json_input(&input)?)
-    .bind(now)
-    .bind(reports)
-    .fetch_all(&mut **tx)
-    .await?;
+    let rows = rows::query_once(&COMPLETE)
+        .bind(rows::json_input(&input)?)
+        .bind(now)
+        .bind(reports)
+        .fetch_all(&mut **tx)
+        .await?;
     let mut completed: HashMap<JobId, Job> = HashMap::new();
     for row in &rows {
         let job = rows::job(row)?;
@@ -690,6 +652,56 @@ const RUN_FIELDS: &str = "first_step text, first_status text, first_state text, 
 /// instead of looking up a handful of ids; a condition on the id array makes the lookups its
 /// plan.
 const BY_PRIMARY_KEY: &str = "jobs.id = ANY(ARRAY(SELECT job_id FROM input))";
+
+/// The batch statements of the workers' hot path, built once from their constant pieces.
+static STARTABLE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "SELECT {}, specs.content FROM jobs JOIN specs ON specs.job_id = jobs.id \
+         WHERE jobs.id = ANY(ARRAY(SELECT json_array_elements_text($1::json))) \
+           AND jobs.state IN ('queued', 'retrying')",
+        prefixed_job_columns()
+    )
+});
+static ADVANCE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH input AS (SELECT * FROM json_to_recordset($1::json) AS x(job_id text, lease text, \
+           {START_FIELDS}, n bigint, {RUN_FIELDS}, last_step text, last_progress bigint)), \
+         changed AS (UPDATE jobs SET state = 'processing', lease_token = x.lease, {START_COLUMNS}, \
+             last_seq = jobs.last_seq + x.n, current_step = x.last_step, progress = x.last_progress \
+           FROM input x \
+           WHERE {BY_PRIMARY_KEY} AND jobs.id = x.job_id AND {WRITER_MAY_CHANGE} \
+           RETURNING jobs.id, jobs.last_seq, jobs.attempt, x.*), \
+         recorded AS (INSERT INTO job_events ({EVENT_RUN_COLUMNS}) \
+           SELECT id, last_seq - n + 1, attempt, first_step, first_status, first_state, \
+             first_progress, first_message, $2, more_events, last_seq \
+           FROM changed) \
+         SELECT id, last_seq, attempt, lease FROM changed"
+    )
+});
+static COMPLETE: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH input AS (SELECT * FROM json_to_recordset($1::json) AS x(job_id text, lease text, \
+           {START_FIELDS}, score bigint, is_degraded bigint, reason text, report_at int, \
+           report_len int, n bigint, {RUN_FIELDS})), \
+         changed AS (UPDATE jobs SET state = 'completed', finished_at = $2, progress = 100, \
+           current_step = 'store', quality_score = x.score, degraded = x.is_degraded, \
+           degraded_reason = x.reason, lease_token = NULL, {START_COLUMNS}, \
+           last_seq = jobs.last_seq + x.n \
+           FROM input x \
+           WHERE {BY_PRIMARY_KEY} AND jobs.id = x.job_id AND {WRITER_MAY_CHANGE} \
+           RETURNING {returned}, x.report_at, x.report_len, x.n, x.first_step, x.first_status, \
+             x.first_state, x.first_progress, x.first_message, x.more_events), \
+         recorded AS (INSERT INTO job_events ({EVENT_RUN_COLUMNS}) \
+           SELECT id, last_seq - n + 1, attempt, first_step, first_status, first_state, \
+             first_progress, first_message, $2, more_events, last_seq \
+           FROM changed), \
+         reports AS (INSERT INTO job_quality (job_id, report) \
+           SELECT id, substring($3 FROM report_at + 1 FOR report_len) FROM changed \
+           WHERE report_at IS NOT NULL) \
+         SELECT {JOB_COLUMNS} FROM changed",
+        returned = prefixed_job_columns(),
+    )
+});
 
 /// `jobs.id, jobs.team_id, …`: the job columns an `UPDATE … FROM` returns unambiguously.
 fn prefixed_job_columns() -> String {

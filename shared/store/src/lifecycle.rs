@@ -4,7 +4,7 @@
 //! nothing and returns `None`: the caller lost its lease, or the job was cancelled meanwhile.
 
 use crate::rows::{self, JOB_COLUMNS};
-use crate::{Result, Store, events, rollups};
+use crate::{LeasedWrite, Result, Store, events, rollups};
 use specdoc_core::{Job, JobEvent, JobId, JobState, LeaseToken, NewEvent, now_millis};
 use sqlx::{Any, Transaction};
 
@@ -44,32 +44,26 @@ pub(crate) async fn change(
 }
 
 impl Store {
-    /// Starts a new attempt of a QUEUED (or RETRYING) job under `lease`. `None` when the job is
-    /// not startable any more (cancelled, finished, or taken by another worker).
+    /// Starts a new attempt of a QUEUED (or RETRYING) job under `lease`, on its own: the
+    /// workers' path ([`Store::startable`], [`crate::Startable::start`], then
+    /// [`Store::record_leased`]) for one job. `None` when the job is not startable any more
+    /// (cancelled, finished, or taken by another worker).
     pub async fn start_attempt(
         &self,
         id: JobId,
         lease: &LeaseToken,
         worker: &str,
     ) -> Result<Option<(Job, JobEvent)>> {
-        let now = now_millis();
-        let mut tx = self.pool.begin().await?;
-        let update = rows::query(format!(
-            "UPDATE jobs SET state = 'processing', attempt = attempt + 1, lease_token = $2, \
-             started_at = $3, current_step = NULL, progress = 0, last_seq = last_seq + 1 \
-             WHERE id = $1 AND state IN ('queued', 'retrying') RETURNING {JOB_COLUMNS}"
-        ))
-        .bind(id.to_string())
-        .bind(lease.0.clone())
-        .bind(now);
-        let event = NewEvent::lifecycle(
-            JobState::Processing,
-            0,
-            format!("started by worker {worker}"),
-        );
-        let changed = change(&mut tx, update, now, &event).await?;
-        tx.commit().await?;
-        Ok(changed)
+        let Some(Some(startable)) = self.startable(&[id]).await?.pop() else {
+            return Ok(None);
+        };
+        let (started, start) = startable.start(lease, worker);
+        let recorded = self.record_leased(&[LeasedWrite::Start(start)]).await?;
+        Ok(recorded
+            .into_iter()
+            .next()
+            .flatten()
+            .map(|event| (started.job, event)))
     }
 
     /// Ends a running attempt without results: FAILED for good, or back to QUEUED (released, or

@@ -215,3 +215,11 @@ pub(crate) fn query(
 ) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
     sqlx::query(sqlx::AssertSqlSafe(sql))
 }
+
+/// A statement built once ([`rows::query`](query) without formatting it at each call), for the
+/// workers' batch statements.
+pub(crate) fn query_once(
+    sql: &'static std::sync::LazyLock<String>,
+) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
+    sqlx::query(std::sync::LazyLock::force(sql).as_str())
+}
