@@ -1,10 +1,10 @@
 //! One attempt of one job: start it under the lease, keep the lease alive, run the pipeline
 //! until it ends, is cancelled or times out, and record the outcome with a guarded write.
 
-use crate::Worker;
 use crate::event_writer::{Pending, outcome};
 use crate::pipeline::{Failure, Pipeline};
-use specdoc_core::{Job, JobState, now_millis};
+use crate::{Running, Worker};
+use specdoc_core::{Job, JobId, JobState, now_millis};
 use specdoc_queue::Leased;
 use specdoc_runtime::metrics::{JobTypeLabels, metrics};
 use specdoc_runtime::telemetry;
@@ -93,9 +93,9 @@ impl Worker {
         }
         let cancel = CancellationToken::new();
         if let Ok(mut running) = self.running.lock() {
-            running.insert(id, cancel.clone());
+            let (lease, cancel) = (lease.clone(), cancel.clone());
+            running.insert(id, Running { lease, cancel });
         }
-        let renewer = tokio::spawn(self.clone().renew_lease(leased.clone(), cancel.clone()));
 
         let pipeline = Pipeline {
             worker: self.clone(),
@@ -111,7 +111,6 @@ impl Worker {
             () = cancel.cancelled() => Err(Failure::Interrupted),
             () = tokio::time::sleep(self.config.job_timeout) => Err(Failure::TimedOut),
         };
-        renewer.abort();
         if let Ok(mut running) = self.running.lock() {
             running.remove(&id);
         }
@@ -235,25 +234,38 @@ impl Worker {
         }
     }
 
-    /// Renews the lease every third of its length; cancels the job when it is lost.
-    async fn renew_lease(self: Arc<Self>, leased: Leased, cancel: CancellationToken) {
+    /// Renews the leases of all running jobs every third of a lease, in one round trip, so a
+    /// job holds at least two thirds of its lease at any time; a job whose lease is lost
+    /// (reclaimed after a stall) is cancelled. One loop for the worker, not a task and a timer
+    /// per job: most jobs end before their first renewal.
+    pub(crate) async fn renew_leases(self: Arc<Self>) {
         let mut tick = tokio::time::interval(self.config.lease / 3);
-        tick.tick().await;
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            match self
-                .queue
-                .renew(leased.job_id, &leased.lease, self.config.lease)
-                .await
-            {
-                Ok(true) => {}
-                Ok(false) => {
-                    tracing::warn!(job_id = %leased.job_id, "lease lost; stopping the job");
-                    cancel.cancel();
-                    return;
-                }
+            let held: Vec<(JobId, Running)> = match self.running.lock() {
+                Ok(running) => running.iter().map(|(id, job)| (*id, job.clone())).collect(),
+                Err(_) => continue,
+            };
+            let leases: Vec<_> = held
+                .iter()
+                .map(|(id, job)| (*id, job.lease.clone()))
+                .collect();
+            let renewed = match self.queue.renew_many(&leases, self.config.lease).await {
+                Ok(renewed) => renewed,
                 Err(error) => {
-                    tracing::warn!(job_id = %leased.job_id, %error, "lease renewal failed")
+                    tracing::warn!(jobs = leases.len(), %error, "lease renewal failed");
+                    continue;
+                }
+            };
+            for ((job_id, job), renewed) in held.into_iter().zip(renewed) {
+                // A job that ended meanwhile gave its lease back: nothing was lost.
+                let still_running = self.running.lock().is_ok_and(|running| {
+                    running.get(&job_id).is_some_and(|r| r.lease == job.lease)
+                });
+                if !renewed && still_running {
+                    tracing::warn!(%job_id, "lease lost; stopping the job");
+                    job.cancel.cancel();
                 }
             }
         }

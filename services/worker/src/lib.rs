@@ -20,7 +20,7 @@ mod signals;
 
 pub use api::WorkerApi;
 
-use specdoc_core::JobId;
+use specdoc_core::{JobId, LeaseToken};
 use specdoc_queue::Queue;
 use specdoc_store::Store;
 use std::collections::HashMap;
@@ -75,6 +75,14 @@ pub fn default_worker_id() -> String {
     format!("worker-{}", &uuid::Uuid::new_v4().simple().to_string()[..8])
 }
 
+/// A job running on this worker: the lease it runs under, renewed with all the others
+/// ([`Worker::renew_leases`]), and its cancellation handle.
+#[derive(Debug, Clone)]
+pub(crate) struct Running {
+    pub(crate) lease: LeaseToken,
+    pub(crate) cancel: CancellationToken,
+}
+
 /// A worker process's state, shared by its job tasks, signal loops and gRPC API.
 #[derive(Debug)]
 pub struct Worker {
@@ -83,8 +91,8 @@ pub struct Worker {
     /// Step events of all running jobs, committed together.
     pub(crate) events: event_writer::EventWriter,
     pub(crate) config: Config,
-    /// Cancellation handles of the jobs running now.
-    pub(crate) running: Mutex<HashMap<JobId, CancellationToken>>,
+    /// The jobs running now.
+    pub(crate) running: Mutex<HashMap<JobId, Running>>,
     pub(crate) draining: AtomicBool,
     /// Set when the grace period ran out: interrupted jobs are released, not abandoned.
     pub(crate) releasing: AtomicBool,
@@ -136,6 +144,11 @@ impl Worker {
             self.clone().listen_for_cancels(),
         );
         specdoc_runtime::tasks::spawn("heartbeat", signals.clone(), self.clone().send_heartbeats());
+        specdoc_runtime::tasks::spawn(
+            "lease-renewal",
+            signals.clone(),
+            self.clone().renew_leases(),
+        );
         let slots = Arc::new(Semaphore::new(self.config.max_concurrent_jobs.max(1)));
         let mut jobs = JoinSet::new();
         let mut doorbell = None;
@@ -215,7 +228,7 @@ impl Worker {
             );
             self.releasing.store(true, Ordering::SeqCst);
             if let Ok(running) = self.running.lock() {
-                running.values().for_each(CancellationToken::cancel);
+                running.values().for_each(|job| job.cancel.cancel());
             }
             let released = tokio::time::timeout(Duration::from_secs(5), async {
                 while jobs.join_next().await.is_some() {}

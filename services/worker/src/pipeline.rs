@@ -126,7 +126,7 @@ impl Pipeline {
             .score(spec, score)
             .instrument(step_span(Step::Score))
             .await?;
-        self.store(documents, &score, degraded)
+        self.store(documents, score, degraded)
             .instrument(step_span(Step::Store))
             .await
     }
@@ -331,30 +331,21 @@ impl Pipeline {
     async fn store(
         &self,
         documents: Vec<(OutputFormat, Vec<u8>)>,
-        score: &Score,
+        score: Score,
         degraded: Option<String>,
     ) -> Result<(), Failure> {
         self.started(Step::Store, 90).await?;
         let count = documents.len();
+        let overall = score.overall;
+        let failing_rules: std::collections::BTreeSet<_> =
+            score.findings.iter().map(|f| f.rule_id.clone()).collect();
         let results = Results {
             documents,
-            quality: Some((
-                score.overall,
-                crate::quality::to_proto(score).encode_to_vec(),
-            )),
+            quality: Some((overall, crate::quality::to_proto(score).encode_to_vec())),
             degraded,
-            failing_rules: score
-                .findings
-                .iter()
-                .map(|f| f.rule_id.clone())
-                .collect::<std::collections::BTreeSet<_>>()
-                .into_iter()
-                .collect(),
+            failing_rules: failing_rules.into_iter().collect(),
         };
-        let message = format!(
-            "stored {count} documents and a quality score of {}",
-            score.overall
-        );
+        let message = format!("stored {count} documents and a quality score of {overall}");
         let degraded = results.degraded.is_some();
         let completion = Completion {
             job: self.job.id,

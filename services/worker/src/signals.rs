@@ -22,7 +22,7 @@ impl Worker {
                             .running
                             .lock()
                             .ok()
-                            .and_then(|r| r.get(&job_id).cloned());
+                            .and_then(|r| r.get(&job_id).map(|job| job.cancel.clone()));
                         if let Some(token) = token {
                             tracing::info!(%job_id, "cancel signal received; interrupting");
                             token.cancel();
