@@ -17,17 +17,41 @@ use std::time::Duration;
 static ENQUEUE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
--- KEYS: env, ready, ring, active, depth, doorbell, higher-priority depths...
--- ARGV: job id, envelope, team
-if not redis.call('SET', KEYS[1], ARGV[2], 'NX') then return false end
-redis.call('RPUSH', KEYS[2], ARGV[1])
-if redis.call('SADD', KEYS[4], ARGV[3]) == 1 then redis.call('RPUSH', KEYS[3], ARGV[3]) end
-local depth = redis.call('RPUSH', KEYS[5], '1')
-redis.call('LPUSH', KEYS[6], '1')
-redis.call('LTRIM', KEYS[6], 0, 63)
-local ahead = 0
-for i = 7, #KEYS do ahead = ahead + redis.call('LLEN', KEYS[i]) end
-return {redis.call('LLEN', KEYS[2]), redis.call('SCARD', KEYS[4]), depth, ahead}
+-- KEYS: doorbell.  ARGV: prefix, then job id, envelope, team, priority per job
+-- Queues each job not queued or leased already, in the order given. Per job: false when it
+-- was, else {its list's length, teams at its priority, jobs at its priority, jobs ahead at
+-- higher priorities}. Rings the doorbell once per job queued (up to its 64 places).
+local prefix = ARGV[1]
+local replies = {}
+local queued = 0
+for i = 2, #ARGV, 4 do
+  local id, envelope, team, prio = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  if redis.call('SET', prefix .. ':env:' .. id, envelope, 'NX') then
+    local ready = prefix .. ':ready:' .. prio .. ':' .. team
+    local active = prefix .. ':active:' .. prio
+    redis.call('RPUSH', ready, id)
+    if redis.call('SADD', active, team) == 1 then
+      redis.call('RPUSH', prefix .. ':teams:' .. prio, team)
+    end
+    local depth = redis.call('RPUSH', prefix .. ':backlog:' .. prio, '1')
+    local ahead = 0
+    for _, higher in ipairs({'high', 'normal', 'low'}) do
+      if higher == prio then break end
+      ahead = ahead + redis.call('LLEN', prefix .. ':backlog:' .. higher)
+    end
+    replies[#replies + 1] = {redis.call('LLEN', ready), redis.call('SCARD', active), depth, ahead}
+    queued = queued + 1
+  else
+    replies[#replies + 1] = false
+  end
+end
+if queued > 0 then
+  local rings = {}
+  for k = 1, math.min(queued, 64) do rings[k] = '1' end
+  redis.call('LPUSH', KEYS[1], unpack(rings))
+  redis.call('LTRIM', KEYS[1], 0, 63)
+end
+return replies
 ",
     )
 });
@@ -101,10 +125,18 @@ return out
 static RENEW: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
--- KEYS: leases, lease-tokens.  ARGV: job id, token, new deadline
-if redis.call('HGET', KEYS[2], ARGV[1]) ~= ARGV[2] then return 0 end
-redis.call('ZADD', KEYS[1], 'XX', ARGV[3], ARGV[1])
-return 1
+-- KEYS: leases, lease-tokens.  ARGV: new deadline, then job id, token pairs
+-- Per pair: 1 if the lease was extended, 0 if it is no longer that token's.
+local renewed = {}
+for i = 2, #ARGV, 2 do
+  if redis.call('HGET', KEYS[2], ARGV[i]) == ARGV[i + 1] then
+    redis.call('ZADD', KEYS[1], 'XX', ARGV[1], ARGV[i])
+    renewed[#renewed + 1] = 1
+  else
+    renewed[#renewed + 1] = 0
+  end
+end
+return renewed
 ",
     )
 });
@@ -245,15 +277,14 @@ impl Queue {
         team: &TeamId,
         priority: Priority,
     ) -> Result<Option<u64>> {
-        let invocation = self.enqueue_invocation(envelope, team, priority)?;
-        let mut conn = self.conn.clone();
-        let reply: Option<EnqueueReply> = invocation.invoke_async(&mut conn).await?;
-        Ok(reply.map(position))
+        let positions = self.enqueue_many(&[(envelope, team, priority)]).await?;
+        Ok(positions.into_iter().next().flatten())
     }
 
-    /// Dispatches committed jobs in one round trip: the [`enqueue`](Self::enqueue) script once
-    /// per job, pipelined, so each job is still queued atomically and in the order given.
-    /// Returns each job's position as `enqueue` does.
+    /// Dispatches committed jobs, in the order given, with one script call: each job is queued
+    /// atomically as [`enqueue`](Self::enqueue) does, and Redis runs one script for the batch
+    /// instead of one per job (the call itself cost as much as the job's commands). Returns
+    /// each job's position as `enqueue` does.
     pub async fn enqueue_many(
         &self,
         jobs: &[(&JobEnvelope, &TeamId, Priority)],
@@ -261,56 +292,24 @@ impl Queue {
         if jobs.is_empty() {
             return Ok(Vec::new());
         }
-        let mut pipe = redis::pipe();
+        let mut invocation = ENQUEUE.key(self.keys.doorbell());
+        invocation.arg(self.keys.prefix());
         for (envelope, team, priority) in jobs {
-            pipe.invoke_script(&self.enqueue_invocation(envelope, team, *priority)?);
+            if envelope.job_id.parse::<JobId>().is_err() {
+                return Err(Error::BadJobId(envelope.job_id.clone()));
+            }
+            invocation
+                .arg(&envelope.job_id)
+                .arg(envelope.encode_to_vec())
+                .arg(team.as_str())
+                .arg(priority.as_str());
         }
         let mut conn = self.conn.clone();
-        let replies: Vec<Option<EnqueueReply>> = match pipe.query_async(&mut conn).await {
-            Err(error)
-                if error.kind() == redis::ErrorKind::Server(redis::ServerErrorKind::NoScript) =>
-            {
-                // Unlike a single invocation, a pipeline does not load its script on demand.
-                // Every call failed alike, and the script is idempotent per job anyway.
-                ENQUEUE.load_async(&mut conn).await?;
-                pipe.query_async(&mut conn).await?
-            }
-            replies => replies?,
-        };
+        let replies: Vec<Option<EnqueueReply>> = invocation.invoke_async(&mut conn).await?;
         Ok(replies
             .into_iter()
             .map(|reply| reply.map(position))
             .collect())
-    }
-
-    /// The [`ENQUEUE`] script's invocation for one job.
-    fn enqueue_invocation(
-        &self,
-        envelope: &JobEnvelope,
-        team: &TeamId,
-        priority: Priority,
-    ) -> Result<redis::ScriptInvocation<'static>> {
-        let job_id: JobId = envelope
-            .job_id
-            .parse()
-            .map_err(|_| Error::BadJobId(envelope.job_id.clone()))?;
-        let keys = &self.keys;
-        let mut invocation = ENQUEUE.prepare_invoke();
-        invocation
-            .key(keys.envelope(job_id))
-            .key(keys.ready(priority, team))
-            .key(keys.teams(priority))
-            .key(active_key(keys.prefix(), priority))
-            .key(keys.backlog(priority))
-            .key(keys.doorbell());
-        for higher in Priority::ALL.iter().filter(|p| **p < priority) {
-            invocation.key(keys.backlog(*higher));
-        }
-        invocation
-            .arg(&envelope.job_id)
-            .arg(envelope.encode_to_vec())
-            .arg(team.as_str());
-        Ok(invocation)
     }
 
     /// Whether Redis holds each job (queued, delayed or leased: its envelope exists), in one
@@ -395,17 +394,29 @@ impl Queue {
 
     /// Extends a lease by `lease` from now. False when the lease is no longer ours.
     pub async fn renew(&self, job: JobId, token: &LeaseToken, lease: Duration) -> Result<bool> {
+        let renewed = self.renew_many(&[(job, token.clone())], lease).await?;
+        Ok(renewed.first() == Some(&true))
+    }
+
+    /// Extends several leases by `lease` from now, in one round trip; per lease, false when it
+    /// is no longer ours.
+    pub async fn renew_many(
+        &self,
+        leases: &[(JobId, LeaseToken)],
+        lease: Duration,
+    ) -> Result<Vec<bool>> {
+        if leases.is_empty() {
+            return Ok(Vec::new());
+        }
         let deadline = now_millis() + i64::try_from(lease.as_millis()).unwrap_or(i64::MAX);
+        let mut invocation = RENEW.key(self.keys.leases());
+        invocation.key(self.keys.lease_tokens()).arg(deadline);
+        for (job, token) in leases {
+            invocation.arg(job.to_string()).arg(&token.0);
+        }
         let mut conn = self.conn.clone();
-        let renewed: i64 = RENEW
-            .key(self.keys.leases())
-            .key(self.keys.lease_tokens())
-            .arg(job.to_string())
-            .arg(&token.0)
-            .arg(deadline)
-            .invoke_async(&mut conn)
-            .await?;
-        Ok(renewed == 1)
+        let renewed: Vec<i64> = invocation.invoke_async(&mut conn).await?;
+        Ok(renewed.into_iter().map(|r| r == 1).collect())
     }
 
     /// Drops a finished job from Redis. False when the lease was no longer ours.
