@@ -85,37 +85,63 @@ for _, member in ipairs(redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', ARGV[3], 'L
     redis.call('RPUSH', prefix .. ':backlog:' .. prio, '1')
   end
 end
--- The next job in fair order: the highest priority with jobs, the next team in its ring.
-local function pick()
+-- Takes up to `wanted` job ids in fair order: the highest priority with jobs first; within
+-- it, turns over the ring of teams, one job from each team per turn. A ring of one team hands
+-- out its jobs in one pop. Each job taken leaves its priority's backlog count.
+local function take(wanted)
+  local ids = {}
   for _, prio in ipairs({'high', 'normal', 'low'}) do
     local ring = prefix .. ':teams:' .. prio
     local active = prefix .. ':active:' .. prio
-    for _ = 1, redis.call('LLEN', ring) do
-      local team = redis.call('LMOVE', ring, ring, 'LEFT', 'RIGHT')
-      if not team then break end
-      local ready = prefix .. ':ready:' .. prio .. ':' .. team
-      local id = redis.call('LPOP', ready)
-      if redis.call('LLEN', ready) == 0 then
-        redis.call('LREM', ring, 0, team)
-        redis.call('SREM', active, team)
-      end
-      if id then
-        redis.call('LPOP', prefix .. ':backlog:' .. prio)
-        local env = redis.call('GET', prefix .. ':env:' .. id)
-        if env then return id, env end
+    local taken = 0
+    while #ids < wanted do
+      local teams = redis.call('LLEN', ring)
+      if teams == 0 then break end
+      for _ = 1, teams do
+        if #ids >= wanted then break end
+        local team = redis.call('LMOVE', ring, ring, 'LEFT', 'RIGHT')
+        if not team then break end
+        local ready = prefix .. ':ready:' .. prio .. ':' .. team
+        local popped = redis.call('LPOP', ready, teams == 1 and wanted - #ids or 1)
+        if popped then
+          for _, id in ipairs(popped) do ids[#ids + 1] = id end
+          taken = taken + #popped
+        end
+        if redis.call('LLEN', ready) == 0 then
+          redis.call('LREM', ring, 0, team)
+          redis.call('SREM', active, team)
+        end
       end
     end
+    if taken > 0 then redis.call('LPOP', prefix .. ':backlog:' .. prio, taken) end
+    if #ids >= wanted then break end
   end
-  return nil
+  return ids
 end
+-- Lease the jobs taken, each under its token; a job whose envelope is gone (cancelled while
+-- queued) is skipped. Commands take their arguments in chunks, well inside Lua's stack.
 local out = {}
-for i = 4, #ARGV do
-  local id, env = pick()
-  if not id then break end
-  redis.call('ZADD', KEYS[1], ARGV[2], id)
-  redis.call('HSET', KEYS[2], id, ARGV[i])
-  out[#out + 1] = id
-  out[#out + 1] = env
+local ids = take(#ARGV - 3)
+for first = 1, #ids, 500 do
+  local chunk = {}
+  for i = first, math.min(first + 499, #ids) do chunk[#chunk + 1] = prefix .. ':env:' .. ids[i] end
+  local envelopes = redis.call('MGET', unpack(chunk))
+  local deadlines, tokens = {}, {}
+  for k, envelope in ipairs(envelopes) do
+    if envelope then
+      local id = ids[first + k - 1]
+      deadlines[#deadlines + 1] = ARGV[2]
+      deadlines[#deadlines + 1] = id
+      tokens[#tokens + 1] = id
+      tokens[#tokens + 1] = ARGV[4 + #out / 2]
+      out[#out + 1] = id
+      out[#out + 1] = envelope
+    end
+  end
+  if #deadlines > 0 then
+    redis.call('ZADD', KEYS[1], unpack(deadlines))
+    redis.call('HSET', KEYS[2], unpack(tokens))
+  end
 end
 return out
 ",

@@ -11,9 +11,14 @@ use std::time::Duration;
 /// Stream entries as redis-rs decodes them: (id, [(field, value)]).
 type Entries = Vec<(String, Vec<(String, Vec<u8>)>)>;
 
-/// Approximate number of entries the stream keeps. An entry holds the events published together
-/// (one committed group of a worker), so the stream keeps at least this many events.
-const STREAM_CAP: usize = 20_000;
+/// Approximate number of entries the stream keeps.
+const STREAM_CAP: usize = 2_000;
+
+/// Most events in one entry. An entry holds events published together (a worker's committed
+/// group: one entry costs Redis a fraction of an entry per event), so the cap in entries keeps
+/// at least 2,000 events and at most 128,000 (some 25 MB): readers follow the stream as it
+/// grows, and one that reconnects re-reads the database anyway.
+const EVENTS_PER_ENTRY: usize = 64;
 
 /// Events read from the stream, and the id to read after next.
 #[derive(Debug, Default)]
@@ -42,23 +47,22 @@ impl Queue {
         Ok(())
     }
 
-    /// Adds `records` to a pipeline as one stream entry, a field per record, in order: one
-    /// entry per committed group costs Redis a fraction of an entry per event.
+    /// Adds `records` to a pipeline as stream entries of up to [`EVENTS_PER_ENTRY`] events, a
+    /// field per record, in order.
     pub(crate) fn add_events(&self, pipe: &mut redis::Pipeline, records: &[EventRecord]) {
-        if records.is_empty() {
-            return;
+        for chunk in records.chunks(EVENTS_PER_ENTRY) {
+            let entry = pipe
+                .cmd("XADD")
+                .arg(self.keys.events())
+                .arg("MAXLEN")
+                .arg("~")
+                .arg(STREAM_CAP)
+                .arg("*");
+            for record in chunk {
+                entry.arg("e").arg(record.encode_to_vec());
+            }
+            entry.ignore();
         }
-        let entry = pipe
-            .cmd("XADD")
-            .arg(self.keys.events())
-            .arg("MAXLEN")
-            .arg("~")
-            .arg(STREAM_CAP)
-            .arg("*");
-        for record in records {
-            entry.arg("e").arg(record.encode_to_vec());
-        }
-        entry.ignore();
     }
 
     /// A dedicated reader of the event stream, starting after stream id `after` (to resume

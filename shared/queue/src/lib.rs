@@ -15,11 +15,11 @@
 //! | `P:teams:{prio}` | list | enqueue, dequeue | ring of teams with queued jobs; dequeue rotates it (round-robin fairness) |
 //! | `P:active:{prio}` | set | enqueue, dequeue | the teams in the ring, so each appears once |
 //! | `P:backlog:{prio}` | list of `1`s | enqueue (RPUSH), dequeue (LPOP) | one entry per queued job at that priority: a list rather than a counter so that KEDA's Redis list scaler (`LLEN`) can scale workers on it |
-//! | `P:leases` | sorted set | dequeue, renew, ack | job id → lease deadline (ms since epoch) |
+//! | `P:leases` | sorted set | dequeue, renew (all of a worker's at once), ack | job id → lease deadline (ms since epoch) |
 //! | `P:lease-tokens` | hash | dequeue, ack | job id → token of its current lease |
 //! | `P:delayed` | sorted set | worker (retry), dequeue (promotes due entries) | `prio|team|job` → time the retry may start (ms) |
 //! | `P:doorbell` | list | enqueue (LPUSH, trimmed to 64) | wakes idle workers blocked in BLPOP |
-//! | `P:events` | stream | workers, scheduler (XADD, MAXLEN ~) | entries of one or more `queue.v1.EventRecord`s (a field `e` each, in order), read once per tracker replica |
+//! | `P:events` | stream | workers, scheduler (XADD, MAXLEN ~ 2,000 entries) | entries of up to 64 `queue.v1.EventRecord`s published together (a field `e` each, in order), read once per tracker replica |
 //! | `P:cancel` | pub/sub channel | scheduler | `queue.v1.CancelSignal`s for running jobs |
 //! | `P:leader` | string (PX ttl) | schedulers | id of the scheduler running the periodic tasks; renewed by its holder |
 //! | `P:workers` | hash | workers | worker id → latest `queue.v1.WorkerHeartbeat` |
@@ -28,10 +28,10 @@
 //! # Atomicity
 //!
 //! Enqueue, delayed enqueue, dequeue (with lease, after promoting due retries), renew, ack,
-//! reclaim and removal are each one Lua script (a batch of enqueues pipelines the enqueue script,
-//! still atomic per job), so a job is in exactly one of "ready list" or "leased" at any time and
-//! the ring, set and depth counters never drift from the lists. Scripts build per-team keys from the prefix, so they assume a single
-//! Redis (or a cluster where the prefix is a hash tag such as `{specdoc}`).
+//! reclaim and removal are each one Lua script (for a batch of jobs, one call of it), so a job
+//! is in exactly one of "ready list" or "leased" at any time and the ring, set and depth
+//! counters never drift from the lists. Scripts build per-team keys from the prefix, so they
+//! assume a single Redis (or a cluster where the prefix is a hash tag such as `{specdoc}`).
 
 mod control;
 mod dispatch;

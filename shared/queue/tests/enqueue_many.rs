@@ -1,5 +1,5 @@
-//! Pipelined dispatch (`Queue::enqueue_many`) against real Redis: the same outcome as one
-//! `enqueue` per job, in one round trip.
+//! Batch dispatch against real Redis: `Queue::enqueue_many` has the outcome of one `enqueue` per
+//! job, and `Queue::dequeue_many` leases jobs in the order of one `dequeue` per job.
 #![allow(clippy::unwrap_used, missing_docs)]
 
 use specdoc_core::{JobId, JobType, Priority, TeamId};
@@ -27,7 +27,7 @@ async fn drain(queue: &Queue) -> Vec<String> {
 }
 
 #[tokio::test]
-async fn a_pipelined_batch_queues_like_one_enqueue_per_job() {
+async fn a_batch_queues_like_one_enqueue_per_job() {
     let jobs: Vec<_> = [
         ("a", Priority::Normal),
         ("a", Priority::Normal),
@@ -89,4 +89,54 @@ async fn a_batch_loads_its_script_on_a_redis_that_never_saw_it() {
             .map(|(e, _, _)| e.job_id.clone())
             .collect::<Vec<_>>()
     );
+}
+
+#[tokio::test]
+async fn a_batch_lease_takes_jobs_in_the_order_of_single_leases_each_under_its_token() {
+    // Teams alone and together at a priority, several jobs each: a ring of one team hands out
+    // its jobs in one pop, a ring of several turns one job per team.
+    let mut jobs = Vec::new();
+    for (team, priority, n) in [
+        ("solo", Priority::High, 5),
+        ("a", Priority::Normal, 4),
+        ("b", Priority::Normal, 2),
+        ("c", Priority::Normal, 3),
+        ("late", Priority::Low, 6),
+    ] {
+        jobs.extend((0..n).map(|_| envelope(team, priority)));
+    }
+    let refs: Vec<_> = jobs.iter().map(|(e, t, p)| (e, t, *p)).collect();
+    let one_by_one = Queue::connect(
+        &specdoc_testkit::redis_url(),
+        &specdoc_testkit::unique_prefix(),
+    )
+    .await
+    .unwrap();
+    one_by_one.enqueue_many(&refs).await.unwrap();
+    let batched = Queue::connect(
+        &specdoc_testkit::redis_url(),
+        &specdoc_testkit::unique_prefix(),
+    )
+    .await
+    .unwrap();
+    batched.enqueue_many(&refs).await.unwrap();
+
+    let mut order = Vec::new();
+    loop {
+        let leased = batched
+            .dequeue_many(Duration::from_secs(30), 4)
+            .await
+            .unwrap();
+        if leased.is_empty() {
+            break;
+        }
+        assert!(leased.len() <= 4);
+        for job in leased {
+            assert!(batched.ack(job.job_id, &job.lease).await.unwrap());
+            order.push(job.envelope.job_id);
+        }
+    }
+    assert_eq!(order.len(), jobs.len());
+    assert_eq!(order, drain(&one_by_one).await);
+    assert_eq!(batched.depths().await.unwrap().total(), 0);
 }
