@@ -20,30 +20,62 @@ static ENQUEUE: LazyLock<Script> = LazyLock::new(|| {
 -- KEYS: doorbell.  ARGV: prefix, then job id, envelope, team, priority per job
 -- Queues each job not queued or leased already, in the order given. Per job: false when it
 -- was, else {its list's length, teams at its priority, jobs at its priority, jobs ahead at
--- higher priorities}. Rings the doorbell once per job queued (up to its 64 places).
+-- higher priorities}, as if the jobs were queued one by one. The lists grow by one command
+-- per list at the end, not one per job. Rings the doorbell once per job queued (up to 64).
 local prefix = ARGV[1]
+local priorities = {'high', 'normal', 'low'}
 local replies = {}
+local lists, pending = {}, {}
+local depths, added, teams = {}, {}, {}
+local joined = {}
+local function depth(prio)
+  if not depths[prio] then depths[prio] = redis.call('LLEN', prefix .. ':backlog:' .. prio) end
+  return depths[prio]
+end
 local queued = 0
 for i = 2, #ARGV, 4 do
   local id, envelope, team, prio = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
   if redis.call('SET', prefix .. ':env:' .. id, envelope, 'NX') then
     local ready = prefix .. ':ready:' .. prio .. ':' .. team
+    if not pending[ready] then
+      pending[ready] = {}
+      lists[#lists + 1] = ready
+      pending[ready].length = redis.call('LLEN', ready)
+    end
     local active = prefix .. ':active:' .. prio
-    redis.call('RPUSH', ready, id)
-    if redis.call('SADD', active, team) == 1 then
-      redis.call('RPUSH', prefix .. ':teams:' .. prio, team)
+    if not teams[prio] then teams[prio] = redis.call('SCARD', active) end
+    if not joined[ready] then
+      joined[ready] = true
+      if redis.call('SADD', active, team) == 1 then
+        redis.call('RPUSH', prefix .. ':teams:' .. prio, team)
+        teams[prio] = teams[prio] + 1
+      end
     end
-    local depth = redis.call('RPUSH', prefix .. ':backlog:' .. prio, '1')
+    local list = pending[ready]
+    list[#list + 1] = id
+    depths[prio] = depth(prio) + 1
+    added[prio] = (added[prio] or 0) + 1
     local ahead = 0
-    for _, higher in ipairs({'high', 'normal', 'low'}) do
+    for _, higher in ipairs(priorities) do
       if higher == prio then break end
-      ahead = ahead + redis.call('LLEN', prefix .. ':backlog:' .. higher)
+      ahead = ahead + depth(higher)
     end
-    replies[#replies + 1] = {redis.call('LLEN', ready), redis.call('SCARD', active), depth, ahead}
+    replies[#replies + 1] = {list.length + #list, teams[prio], depths[prio], ahead}
     queued = queued + 1
   else
     replies[#replies + 1] = false
   end
+end
+local function push(key, values)
+  for first = 1, #values, 500 do
+    redis.call('RPUSH', key, unpack(values, first, math.min(first + 499, #values)))
+  end
+end
+for _, ready in ipairs(lists) do push(ready, pending[ready]) end
+for _, prio in ipairs(priorities) do
+  local ones = {}
+  for k = 1, added[prio] or 0 do ones[k] = '1' end
+  push(prefix .. ':backlog:' .. prio, ones)
 end
 if queued > 0 then
   local rings = {}
@@ -171,15 +203,26 @@ return renewed
 /// (a restarted Redis has none).
 const ACK_SOURCE: &str = r"
 -- KEYS: leases, lease-tokens.  ARGV: prefix, then job id, token pairs
--- Drops each job held under its token; returns how many were.
+-- Drops each job held under its token; returns how many were. Jobs go in chunks, a command
+-- per chunk rather than per job, well inside Lua's stack.
 local acked = 0
-for i = 2, #ARGV, 2 do
-  local id = ARGV[i]
-  if redis.call('HGET', KEYS[2], id) == ARGV[i + 1] then
-    redis.call('ZREM', KEYS[1], id)
-    redis.call('HDEL', KEYS[2], id)
-    redis.call('DEL', ARGV[1] .. ':env:' .. id)
-    acked = acked + 1
+local jobs = (#ARGV - 1) / 2
+for first = 1, jobs, 500 do
+  local ids = {}
+  for j = first, math.min(first + 499, jobs) do ids[#ids + 1] = ARGV[2 * j] end
+  local tokens = redis.call('HMGET', KEYS[2], unpack(ids))
+  local held, envelopes = {}, {}
+  for k = 1, #ids do
+    if tokens[k] == ARGV[2 * (first + k - 1) + 1] then
+      held[#held + 1] = ids[k]
+      envelopes[#envelopes + 1] = ARGV[1] .. ':env:' .. ids[k]
+    end
+  end
+  if #held > 0 then
+    redis.call('ZREM', KEYS[1], unpack(held))
+    redis.call('HDEL', KEYS[2], unpack(held))
+    redis.call('DEL', unpack(envelopes))
+    acked = acked + #held
   end
 end
 return acked
