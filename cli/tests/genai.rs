@@ -1,7 +1,7 @@
 //! The generate step with a real chat-completions server (started here) and real processes:
 //! the LLM's prose lands in both documents marked generated, a resubmitted spec costs no calls
-//! (the cache is in the database), a dead LLM degrades the job with its reason, and a cancel
-//! during a slow LLM call ends the job at once.
+//! (the cache is in the database), a dead LLM degrades the job with its reason, a cancel during
+//! a slow LLM call ends the job at once, and a job waiting on the LLM past its lease keeps it.
 #![allow(clippy::unwrap_used)]
 
 mod common;
@@ -38,6 +38,14 @@ struct Cluster {
 }
 
 async fn cluster(llm: &FakeLlm, extra: &[(&str, &str)]) -> Cluster {
+    cluster_with(llm, extra, &[]).await
+}
+
+async fn cluster_with(
+    llm: &FakeLlm,
+    extra: &[(&str, &str)],
+    scheduler_env: &[(&str, &str)],
+) -> Cluster {
     let deployment = Deployment::new().await;
     let mut worker_env = vec![
         ("GENAI_BASE_URL", llm.url.as_str()),
@@ -46,7 +54,9 @@ async fn cluster(llm: &FakeLlm, extra: &[(&str, &str)]) -> Cluster {
         ("GENAI_MAX_ATTEMPTS", "2"),
     ];
     worker_env.extend_from_slice(extra);
-    let (scheduler, scheduler_channel) = deployment.spawn_serving("specdoc-scheduler", &[]).await;
+    let (scheduler, scheduler_channel) = deployment
+        .spawn_serving("specdoc-scheduler", scheduler_env)
+        .await;
     let (worker, _) = deployment
         .spawn_serving("specdoc-worker", &worker_env)
         .await;
@@ -214,4 +224,35 @@ async fn cancelling_during_a_slow_llm_call_ends_the_job_within_a_second() {
     // The worker dropped the call: it is free for the next job at once.
     let record = job(&mut c.tracker, &id).await;
     assert_eq!(record.state, job_pb::JobState::Cancelled as i32);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_job_waiting_on_the_llm_past_its_lease_keeps_it_and_completes_in_one_attempt() {
+    // The LLM answers after two leases and more, and the reaper looks every half second: only
+    // the worker's renewals keep the job from being taken away and run again.
+    let llm = FakeLlm::start(Behaviour::Slow(Duration::from_secs(5))).await;
+    let mut c = cluster_with(
+        &llm,
+        &[("LEASE_SECONDS", "2"), ("GENAI_TIMEOUT", "30")],
+        &[("RECONCILE_INTERVAL_MS", "500")],
+    )
+    .await;
+    let id = submit(&mut c.scheduler, bare_job("patient")).await;
+    let events = events_until_end(&mut c.tracker, &id, 0, Duration::from_secs(60)).await;
+    assert_eq!(
+        events.last().unwrap().state,
+        job_pb::JobState::Completed as i32,
+        "{events:?}"
+    );
+    assert!(llm.hits() >= 1, "the job waited on the LLM");
+    assert!(
+        events.iter().all(|e| e.attempt <= 1),
+        "no attempt after the first: {events:?}"
+    );
+    assert_eq!(job(&mut c.tracker, &id).await.attempt, 1);
+    assert!(
+        generate_event(&events).message.contains("the LLM wrote"),
+        "{:?}",
+        generate_event(&events)
+    );
 }
