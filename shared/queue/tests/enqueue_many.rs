@@ -18,6 +18,16 @@ fn envelope(team: &str, priority: Priority) -> (JobEnvelope, TeamId, Priority) {
     (env, TeamId::parse_field(team).unwrap(), priority)
 }
 
+/// A queue of its own on the shared Redis.
+async fn queue() -> Queue {
+    Queue::connect(
+        &specdoc_testkit::redis_url(),
+        &specdoc_testkit::unique_prefix(),
+    )
+    .await
+    .unwrap()
+}
+
 async fn drain(queue: &Queue) -> Vec<String> {
     let mut order = Vec::new();
     while let Some(leased) = queue.dequeue(Duration::from_secs(30)).await.unwrap() {
@@ -39,23 +49,13 @@ async fn a_batch_queues_like_one_enqueue_per_job() {
     .into_iter()
     .map(|(team, priority)| envelope(team, priority))
     .collect();
-    let one_by_one = Queue::connect(
-        &specdoc_testkit::redis_url(),
-        &specdoc_testkit::unique_prefix(),
-    )
-    .await
-    .unwrap();
+    let one_by_one = queue().await;
     let mut expected = Vec::new();
     for (env, team, priority) in &jobs {
         expected.push(one_by_one.enqueue(env, team, *priority).await.unwrap());
     }
 
-    let batched = Queue::connect(
-        &specdoc_testkit::redis_url(),
-        &specdoc_testkit::unique_prefix(),
-    )
-    .await
-    .unwrap();
+    let batched = queue().await;
     let refs: Vec<_> = jobs.iter().map(|(e, t, p)| (e, t, *p)).collect();
     let positions = batched.enqueue_many(&refs).await.unwrap();
     assert_eq!(positions, expected);
@@ -109,19 +109,9 @@ async fn a_batch_lease_takes_jobs_in_the_order_of_single_leases_each_under_its_t
         jobs.extend((0..n).map(|_| envelope(team, priority)));
     }
     let refs: Vec<_> = jobs.iter().map(|(e, t, p)| (e, t, *p)).collect();
-    let one_by_one = Queue::connect(
-        &specdoc_testkit::redis_url(),
-        &specdoc_testkit::unique_prefix(),
-    )
-    .await
-    .unwrap();
+    let one_by_one = queue().await;
     one_by_one.enqueue_many(&refs).await.unwrap();
-    let batched = Queue::connect(
-        &specdoc_testkit::redis_url(),
-        &specdoc_testkit::unique_prefix(),
-    )
-    .await
-    .unwrap();
+    let batched = queue().await;
     batched.enqueue_many(&refs).await.unwrap();
 
     let mut order = Vec::new();
