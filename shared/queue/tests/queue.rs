@@ -216,11 +216,29 @@ async fn events_reach_a_reader_in_order() {
     let mut reader = q.event_reader(None).await.unwrap();
     let job_id = JobId::new().to_string();
     q.publish_event(&record(&job_id, 1)).await.unwrap();
-    // A worker's committed group: several records in one stream entry.
+    // A worker's committed group: several records in one stream entry, and a group larger
+    // than an entry holds across several.
     let group: Vec<_> = (2..=4).map(|seq| record(&job_id, seq)).collect();
     q.publish_events(&group).await.unwrap();
-    q.publish_event(&record(&job_id, 5)).await.unwrap();
-    assert_eq!(read_seqs(&mut reader, 5).await, vec![1, 2, 3, 4, 5]);
+    let large: Vec<_> = (5..=204).map(|seq| record(&job_id, seq)).collect();
+    q.publish_events(&large).await.unwrap();
+    q.publish_event(&record(&job_id, 205)).await.unwrap();
+    assert_eq!(
+        read_seqs(&mut reader, 205).await,
+        (1..=205).collect::<Vec<_>>()
+    );
+    // 1, 3, 200 as 64 + 64 + 64 + 8, and 1 events: seven entries.
+    let mut conn = redis::Client::open(specdoc_testkit::redis_url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let entries: u64 = redis::cmd("XLEN")
+        .arg(q.keys().events())
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(entries, 7);
 }
 
 #[tokio::test]
