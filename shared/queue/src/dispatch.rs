@@ -25,7 +25,7 @@ static ENQUEUE: LazyLock<Script> = LazyLock::new(|| {
 local prefix = ARGV[1]
 local priorities = {'high', 'normal', 'low'}
 local replies = {}
-local lists, pending = {}, {}
+local lists, pending, lengths = {}, {}, {}
 local depths, added, teams = {}, {}, {}
 local joined = {}
 local function depth(prio)
@@ -40,7 +40,7 @@ for i = 2, #ARGV, 4 do
     if not pending[ready] then
       pending[ready] = {}
       lists[#lists + 1] = ready
-      pending[ready].length = redis.call('LLEN', ready)
+      lengths[ready] = redis.call('LLEN', ready)
     end
     local active = prefix .. ':active:' .. prio
     if not teams[prio] then teams[prio] = redis.call('SCARD', active) end
@@ -60,7 +60,7 @@ for i = 2, #ARGV, 4 do
       if higher == prio then break end
       ahead = ahead + depth(higher)
     end
-    replies[#replies + 1] = {list.length + #list, teams[prio], depths[prio], ahead}
+    replies[#replies + 1] = {lengths[ready] + #list, teams[prio], depths[prio], ahead}
     queued = queued + 1
   else
     replies[#replies + 1] = false
