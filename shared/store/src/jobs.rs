@@ -3,12 +3,13 @@
 //! with cursor pagination.
 
 use crate::rows::{self, EVENT_COLUMNS, JOB_COLUMNS};
-use crate::{Backend, Error, Result, Store, events};
-use serde::Serialize;
+use crate::{Error, Result, Store, events};
 use specdoc_core::{
     Job, JobEvent, JobId, JobState, JobType, NewEvent, NewJob, TeamId, UnixMillis, now_millis,
 };
+use sqlx::postgres::PgConnection;
 use sqlx::{Any, Row, Transaction};
+use std::sync::LazyLock;
 
 /// Most spec bytes in one set-based insert; a bigger spec goes alone. (Postgres caps a `bytea`
 /// at 1 GiB, and a set's specs travel as one.)
@@ -121,30 +122,30 @@ impl Store {
             return Ok(Vec::new());
         }
         let now = now_millis();
-        let mut tx = self.pool.begin().await?;
         let mut inserted = Vec::with_capacity(news.len());
-        let mut rest = news;
-        while let Some(first) = rest.first() {
-            // SQLite runs in process, so one statement per row costs no round trips.
-            let set = match self.backend {
-                Backend::Sqlite => 0,
-                Backend::Postgres => {
-                    let mut bytes = 0;
-                    rest.iter()
-                        .take_while(|new| {
-                            bytes += new.spec.len();
-                            bytes <= SET_SPEC_BYTES
-                        })
-                        .count()
-                }
-            };
-            if set == 0 {
-                inserted.push(insert_one(&mut tx, first, now).await?);
-                rest = &rest[1..];
-            } else {
-                inserted.extend(insert_set(&mut tx, &rest[..set], now).await?);
-                rest = &rest[set..];
+        // SQLite runs in process, so one statement per row costs no round trips.
+        let Some(typed) = &self.typed else {
+            let mut tx = self.pool.begin().await?;
+            for new in news {
+                inserted.push(insert_one(&mut tx, new, now).await?);
             }
+            tx.commit().await?;
+            return Ok(inserted);
+        };
+        let mut tx = typed.begin().await?;
+        let mut rest = news;
+        while !rest.is_empty() {
+            let mut bytes = 0;
+            let set = rest
+                .iter()
+                .take_while(|new| {
+                    bytes += new.spec.len();
+                    bytes <= SET_SPEC_BYTES
+                })
+                .count()
+                .max(1);
+            inserted.extend(insert_set(&mut tx, &rest[..set], now).await?);
+            rest = &rest[set..];
         }
         tx.commit().await?;
         Ok(inserted)
@@ -280,91 +281,62 @@ async fn insert_one(
     Ok((rows::job(&row)?, accepted))
 }
 
-/// A job as a row of [`insert_set`]'s JSON input.
-#[derive(Serialize)]
-struct NewRow<'j> {
-    id: String,
-    team_id: &'j str,
-    service_name: &'j str,
-    job_type: &'static str,
-    spec_format: &'static str,
-    output_formats: String,
-    priority: &'static str,
-    max_attempts: u32,
-    spec_bytes: i64,
-    idempotency_key: Option<&'j str>,
-    spec_version: Option<&'j str>,
-    traceparent: Option<&'j str>,
-    generation: &'static str,
-    /// Where the spec starts in the statement's `bytea` of all specs (`spec_bytes` long).
-    spec_at: usize,
-    message: String,
-}
-
-/// The rows [`insert_one`] writes, for all these jobs at once, in one Postgres statement: the jobs
-/// travel as one JSON parameter (the `Any` driver cannot bind arrays) and their specs as one
-/// `bytea` each row names a slice of (as base64 in the JSON, a spec cost Postgres a parse of a
-/// third more than its size), and Postgres feeds them to an insert per table.
+/// The rows [`insert_one`] writes, for all these jobs at once, in one statement on the typed
+/// pool: each column of the jobs is bound as one array, and Postgres feeds the rows `unnest`
+/// makes of them to an insert per table.
 async fn insert_set(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut PgConnection,
     news: &[NewJob],
     now: UnixMillis,
 ) -> Result<Vec<(Job, JobEvent)>> {
-    let mut specs = Vec::with_capacity(news.iter().map(|new| new.spec.len()).sum());
-    let input: Vec<NewRow> = news
-        .iter()
-        .map(|new| {
-            let spec_at = specs.len();
-            specs.extend_from_slice(&new.spec);
-            NewRow {
-                id: new.id.to_string(),
-                team_id: new.team.as_str(),
-                service_name: new.service.as_str(),
-                job_type: new.job_type.as_str(),
-                spec_format: new.spec_format.as_str(),
-                output_formats: rows::formats_text(&new.output_formats),
-                priority: new.priority.as_str(),
-                max_attempts: new.max_attempts,
-                spec_bytes: spec_bytes(new),
-                idempotency_key: new.idempotency_key.as_deref(),
-                spec_version: new.spec_version.as_deref(),
-                traceparent: new.traceparent.as_deref(),
-                generation: new.generation.as_str(),
-                spec_at,
-                message: accepted(new).message,
-            }
-        })
-        .collect();
+    let column = |value: fn(&NewJob) -> &str| news.iter().map(value).collect::<Vec<&str>>();
+    let optional = |value: fn(&NewJob) -> Option<&str>| news.iter().map(value).collect::<Vec<_>>();
     // Every accepted event is the same but for its message.
     let event = accepted(&news[0]);
-    rows::query(format!(
-        "WITH x AS MATERIALIZED (SELECT * FROM json_to_recordset($1::json) AS x(id text, \
-           team_id text, service_name text, job_type text, spec_format text, output_formats text, \
-           priority text, max_attempts bigint, spec_bytes bigint, idempotency_key text, \
-           spec_version text, traceparent text, generation text, spec_at int, message text)), \
-         inserted AS (INSERT INTO jobs (id, team_id, service_name, job_type, spec_format, \
-           output_formats, priority, state, max_attempts, created_at, last_seq, spec_bytes, \
-           idempotency_key, spec_version, traceparent, generation) \
-           SELECT id, team_id, service_name, job_type, spec_format, output_formats, priority, $2, \
-           max_attempts, $3, 1, spec_bytes, idempotency_key, spec_version, traceparent, generation \
-           FROM x), \
-         specs_in AS (INSERT INTO specs (job_id, content) \
-           SELECT id, substring($8 FROM spec_at + 1 FOR CAST(spec_bytes AS int)) FROM x) \
-         INSERT INTO job_events ({EVENT_COLUMNS}) \
-           SELECT id, 1, 0, $4, $5, $6, $7, message, $3 FROM x"
-    ))
-    .bind(rows::json_input(&input)?)
-    .bind(JobState::Queued.as_str())
-    .bind(now)
-    .bind(event.step.as_str())
-    .bind(event.status.as_str())
-    .bind(event.state.as_str())
-    .bind(i64::from(event.progress))
-    .bind(specs)
-    .execute(&mut **tx)
-    .await?;
-    // Every column of a new row is known here, so nothing comes back over the wire (nor is read
-    // back through the `Any` driver, a thousand rows of twenty-six columns per batch).
+    sqlx::query(INSERT_SET.as_str())
+        .bind(
+            news.iter()
+                .map(|new| new.id.to_string())
+                .collect::<Vec<_>>(),
+        )
+        .bind(column(|new| new.team.as_str()))
+        .bind(column(|new| new.service.as_str()))
+        .bind(column(|new| new.job_type.as_str()))
+        .bind(column(|new| new.spec_format.as_str()))
+        .bind(
+            news.iter()
+                .map(|new| rows::formats_text(&new.output_formats))
+                .collect::<Vec<_>>(),
+        )
+        .bind(column(|new| new.priority.as_str()))
+        .bind(
+            news.iter()
+                .map(|new| i64::from(new.max_attempts))
+                .collect::<Vec<_>>(),
+        )
+        .bind(optional(|new| new.idempotency_key.as_deref()))
+        .bind(optional(|new| new.spec_version.as_deref()))
+        .bind(optional(|new| new.traceparent.as_deref()))
+        .bind(column(|new| new.generation.as_str()))
+        .bind(
+            news.iter()
+                .map(|new| new.spec.as_slice())
+                .collect::<Vec<_>>(),
+        )
+        .bind(
+            news.iter()
+                .map(|new| accepted(new).message)
+                .collect::<Vec<_>>(),
+        )
+        .bind(JobState::Queued.as_str())
+        .bind(now)
+        .bind(event.step.as_str())
+        .bind(event.status.as_str())
+        .bind(event.state.as_str())
+        .bind(i64::from(event.progress))
+        .execute(&mut *tx)
+        .await?;
+    // Every column of a new row is known here, so nothing comes back over the wire.
     Ok(news
         .iter()
         .map(|new| {
@@ -379,6 +351,26 @@ async fn insert_set(
         })
         .collect())
 }
+
+/// [`insert_set`]'s statement: the columns' arrays as rows, then one insert per table.
+static INSERT_SET: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH x AS MATERIALIZED (SELECT * FROM unnest($1::text[], $2::text[], $3::text[], \
+           $4::text[], $5::text[], $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[], \
+           $11::text[], $12::text[], $13::bytea[], $14::text[]) AS x(id, team_id, service_name, \
+           job_type, spec_format, output_formats, priority, max_attempts, idempotency_key, \
+           spec_version, traceparent, generation, content, message)), \
+         inserted AS (INSERT INTO jobs (id, team_id, service_name, job_type, spec_format, \
+           output_formats, priority, state, max_attempts, created_at, last_seq, spec_bytes, \
+           idempotency_key, spec_version, traceparent, generation) \
+           SELECT id, team_id, service_name, job_type, spec_format, output_formats, priority, $15, \
+           max_attempts, $16, 1, length(content), idempotency_key, spec_version, traceparent, \
+           generation FROM x), \
+         specs_in AS (INSERT INTO specs (job_id, content) SELECT id, content FROM x) \
+         INSERT INTO job_events ({EVENT_COLUMNS}) \
+           SELECT id, 1, 0, $17, $18, $19, $20, message, $16 FROM x"
+    )
+});
 
 /// The row [`insert_set`] writes for `new`, as [`rows::job`] would read it back.
 fn queued(new: &NewJob, now: UnixMillis) -> Job {

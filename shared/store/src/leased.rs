@@ -13,13 +13,13 @@
 
 use crate::lifecycle::change;
 use crate::rows::{self, EVENT_RUN_COLUMNS, JOB_COLUMNS};
-use crate::{Backend, Result, Store, rollups};
-use serde::Serialize;
+use crate::{Result, Store, rollups};
 use specdoc_core::{
     Job, JobEvent, JobId, JobState, LeaseToken, NewEvent, OutputFormat, Step, StepStatus,
     now_millis,
 };
-use sqlx::{Any, Row, Transaction};
+use sqlx::postgres::{PgArguments, PgConnection};
+use sqlx::{Any, Postgres, Row, Transaction};
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
@@ -165,7 +165,8 @@ impl Store {
     /// Postgres in one statement for the whole group. `None` in place of a job that cannot
     /// (cancelled, finished, or started by another worker).
     pub async fn startable(&self, ids: &[JobId]) -> Result<Vec<Option<Startable>>> {
-        if self.backend == Backend::Sqlite {
+        // SQLite (no typed pool): one job at a time, in process.
+        let Some(typed) = &self.typed else {
             let mut startable = Vec::with_capacity(ids.len());
             for id in ids {
                 let job = self
@@ -182,11 +183,11 @@ impl Store {
                 startable.push(job);
             }
             return Ok(startable);
-        }
-        let input: Vec<String> = ids.iter().map(JobId::to_string).collect();
-        let rows = rows::query_once(&STARTABLE)
-            .bind(rows::json_input(&input)?)
-            .fetch_all(&self.pool)
+        };
+        let ids_text: Vec<String> = ids.iter().map(JobId::to_string).collect();
+        let rows = sqlx::query(STARTABLE.as_str())
+            .bind(ids_text)
+            .fetch_all(typed)
             .await?;
         let mut startable: HashMap<JobId, Startable> = HashMap::new();
         for row in &rows {
@@ -203,16 +204,16 @@ impl Store {
     /// completion last. A database error fails them all, and each job treats it as transient.
     pub async fn record_leased(&self, writes: &[LeasedWrite]) -> Result<Vec<Option<JobEvent>>> {
         let now = now_millis();
-        let mut tx = self.pool.begin().await?;
-        let (recorded, finished) = match self.backend {
-            Backend::Postgres => record_postgres(&mut tx, writes, now).await?,
-            Backend::Sqlite => record_one_by_one(&mut tx, writes, now).await?,
+        let Some(typed) = &self.typed else {
+            let mut tx = self.pool.begin().await?;
+            let (recorded, finished) = record_one_by_one(&mut tx, writes, now).await?;
+            rollups::record_finished(&mut tx, self.backend, &rules_of(finished)).await?;
+            tx.commit().await?;
+            return Ok(recorded);
         };
-        let finished: Vec<_> = finished
-            .into_iter()
-            .map(|(job, completion)| (job, completion.results.failing_rules.as_slice()))
-            .collect();
-        rollups::record_finished(&mut tx, self.backend, &finished).await?;
+        let mut tx = typed.begin().await?;
+        let (recorded, finished) = record_postgres(&mut tx, writes, now).await?;
+        rollups::record_finished_typed(&mut tx, &rules_of(finished)).await?;
         tx.commit().await?;
         Ok(recorded)
     }
@@ -260,6 +261,14 @@ impl Store {
 
 /// The jobs a group completed, each with its completion.
 type Finished<'w> = Vec<(Job, &'w Completion)>;
+
+/// Finished jobs with the rules each failed, as the rollups take them.
+fn rules_of(finished: Finished<'_>) -> Vec<(Job, &[String])> {
+    finished
+        .into_iter()
+        .map(|(job, completion)| (job.clone(), completion.results.failing_rules.as_slice()))
+        .collect()
+}
 
 /// One job's writes of a group under one lease: the start of its attempt (when the group has
 /// it), the events that become one `job_events` row (the start's first, then the step events,
@@ -322,23 +331,11 @@ impl<'w> JobWrites<'w> {
         let only_start = self.start.is_some() && events.len() == 1;
         Some(Run {
             n: events.len(),
-            first_step: first.step.as_str(),
-            first_status: first.status.as_str(),
-            first_state: first.state.as_str(),
-            first_progress: first.progress,
-            first_message: &first.message,
+            first,
             more_events: rows::run_rest(events[1..].iter().copied()),
             last_step: (!only_start).then(|| last.step.as_str()),
             last_progress: if only_start { 0 } else { last.progress },
         })
-    }
-
-    /// The start's fields of the job's input row.
-    fn start_fields(&self) -> StartFields {
-        StartFields {
-            start_attempt: self.start.map(|s| s.attempt),
-            start_at: self.start.map(|s| s.started_at),
-        }
     }
 
     /// Each write's event, given the job's `last_seq` and `attempt` after the group.
@@ -365,29 +362,17 @@ impl<'w> JobWrites<'w> {
 }
 
 /// A job's events of one group as the one `job_events` row they become: a run of its events in
-/// the order given, as fields of a row of the statements' JSON input.
-#[derive(Serialize)]
+/// the order given.
 struct Run<'w> {
     /// The number of events.
     n: usize,
-    /// The first event ([`RUN_FIELDS`]).
-    first_step: &'static str,
-    first_status: &'static str,
-    first_state: &'static str,
-    first_progress: u32,
-    first_message: &'w str,
+    /// The first event.
+    first: &'w NewEvent,
     /// The rest, stored as `job_events.more_events`.
     more_events: Option<String>,
     /// The job's current step and progress after the run.
     last_step: Option<&'static str>,
     last_progress: u32,
-}
-
-/// The start of an attempt in a job's input row; absent (NULL) without one.
-#[derive(Serialize)]
-struct StartFields {
-    start_attempt: Option<u32>,
-    start_at: Option<i64>,
 }
 
 /// Which job rows a group's writes may change ([`JobWrites`]). An attempt starting in the group
@@ -402,39 +387,79 @@ const WRITER_MAY_CHANGE: &str = "CASE WHEN x.start_attempt IS NULL \
 const START_COLUMNS: &str = "attempt = COALESCE(x.start_attempt, jobs.attempt), \
     started_at = COALESCE(x.start_at, jobs.started_at)";
 
-/// The `json_to_recordset` columns of [`StartFields`].
-const START_FIELDS: &str = "start_attempt bigint, start_at bigint";
-
-/// A row of a statement's JSON input: a job under a lease, and what to write.
-#[derive(Serialize)]
-struct InputRow<'w, T> {
-    job_id: String,
-    lease: &'w str,
-    #[serde(flatten)]
-    start: StartFields,
-    #[serde(flatten)]
-    write: T,
+/// A group's jobs as the input of a batch statement: an array per column, bound as
+/// `$1`…`$13` and read back as rows by `unnest` ([`INPUT_ARRAYS`]). Each job carries its events of the
+/// group ([`Run`]); a job's writes always have one.
+#[derive(Default)]
+struct Input<'w> {
+    job_id: Vec<String>,
+    lease: Vec<&'w str>,
+    start_attempt: Vec<Option<i64>>,
+    start_at: Vec<Option<i64>>,
+    n: Vec<i64>,
+    first_step: Vec<&'static str>,
+    first_status: Vec<&'static str>,
+    first_state: Vec<&'static str>,
+    first_progress: Vec<i64>,
+    first_message: Vec<&'w str>,
+    more_events: Vec<Option<String>>,
+    last_step: Vec<Option<&'static str>>,
+    last_progress: Vec<i64>,
 }
 
-/// A completion's part of its [`InputRow`], with its job's events of the group, the
-/// completion's own last.
-#[derive(Serialize)]
-struct CompletionFields<'w> {
-    score: Option<u32>,
-    is_degraded: i64,
-    reason: Option<&'w str>,
-    /// Where the quality report lies in the statement's `bytea` of all reports.
-    report_at: Option<usize>,
-    report_len: Option<usize>,
-    #[serde(flatten)]
-    events: Option<Run<'w>>,
+impl<'w> Input<'w> {
+    fn push(&mut self, job: &JobWrites<'w>, run: Run<'w>) {
+        self.job_id.push(job.job.to_string());
+        self.lease.push(job.lease);
+        self.start_attempt
+            .push(job.start.map(|s| i64::from(s.attempt)));
+        self.start_at.push(job.start.map(|s| s.started_at));
+        self.n.push(run.n as i64);
+        self.first_step.push(run.first.step.as_str());
+        self.first_status.push(run.first.status.as_str());
+        self.first_state.push(run.first.state.as_str());
+        self.first_progress.push(i64::from(run.first.progress));
+        self.first_message.push(&run.first.message);
+        self.more_events.push(run.more_events);
+        self.last_step.push(run.last_step);
+        self.last_progress.push(i64::from(run.last_progress));
+    }
+
+    /// Binds the columns as `$1`…`$13`.
+    fn bind<'q>(self, query: PgQuery<'q>) -> PgQuery<'q> {
+        query
+            .bind(self.job_id)
+            .bind(self.lease)
+            .bind(self.start_attempt)
+            .bind(self.start_at)
+            .bind(self.n)
+            .bind(self.first_step)
+            .bind(self.first_status)
+            .bind(self.first_state)
+            .bind(self.first_progress)
+            .bind(self.first_message)
+            .bind(self.more_events)
+            .bind(self.last_step)
+            .bind(self.last_progress)
+    }
 }
+
+/// A query of the typed pool.
+type PgQuery<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
+
+/// The arrays of an [`Input`], and the columns `unnest` makes of them.
+const INPUT_ARRAYS: &str = "$1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], \
+    $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[], $11::text[], $12::text[], \
+    $13::bigint[]";
+const INPUT_COLUMNS: &str = "job_id, lease, start_attempt, start_at, n, first_step, \
+    first_status, first_state, first_progress, first_message, more_events, last_step, \
+    last_progress";
 
 /// A group's writes on Postgres: one statement for the jobs it does not complete (starts and
 /// step events) and one for those it completes; returns each write's event and the jobs
 /// completed.
 async fn record_postgres<'w>(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut PgConnection,
     writes: &'w [LeasedWrite],
     now: i64,
 ) -> Result<(Vec<Option<JobEvent>>, Finished<'w>)> {
@@ -466,26 +491,23 @@ async fn record_postgres<'w>(
 /// skipped over; the last sets the job's current step. Per job, its `last_seq` and attempt
 /// after the update; `None` where the update did not apply.
 async fn advance_postgres(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut PgConnection,
     jobs: &[JobWrites<'_>],
     now: i64,
 ) -> Result<Vec<Option<(i64, i64)>>> {
-    if jobs.is_empty() {
-        return Ok(Vec::new());
+    let mut input = Input::default();
+    for job in jobs {
+        if let Some(run) = job.row() {
+            input.push(job, run);
+        }
     }
-    let input: Vec<_> = jobs
-        .iter()
-        .map(|job| InputRow {
-            job_id: job.job.to_string(),
-            lease: job.lease,
-            start: job.start_fields(),
-            write: job.row(),
-        })
-        .collect();
-    let rows = rows::query_once(&ADVANCE)
-        .bind(rows::json_input(&input)?)
+    if input.job_id.is_empty() {
+        return Ok(vec![None; jobs.len()]);
+    }
+    let rows = input
+        .bind(sqlx::query(ADVANCE.as_str()))
         .bind(now)
-        .fetch_all(&mut **tx)
+        .fetch_all(tx)
         .await?;
     // (job, lease) → (its last_seq after the update, its attempt).
     let mut changed: HashMap<(String, String), (i64, i64)> = HashMap::new();
@@ -503,44 +525,35 @@ async fn advance_postgres(
 /// row, its completion's event last, and the quality reports), plus one insert per document for
 /// documentation jobs.
 async fn complete_postgres(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut PgConnection,
     jobs: &[JobWrites<'_>],
     now: i64,
 ) -> Result<Vec<Option<Job>>> {
-    if jobs.is_empty() {
-        return Ok(Vec::new());
+    let mut input = Input::default();
+    let (mut score, mut is_degraded, mut reason, mut report) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for job in jobs {
+        let (Some((_, c)), Some(run)) = (job.completion, job.row()) else {
+            continue;
+        };
+        input.push(job, run);
+        let quality = c.results.quality.as_ref();
+        score.push(quality.map(|(overall, _)| i64::from(*overall)));
+        report.push(quality.map(|(_, report)| report.as_slice()));
+        is_degraded.push(i64::from(c.results.degraded.is_some()));
+        reason.push(c.results.degraded.as_deref());
     }
-    // Reports travel as one `bytea`, each row naming its slice, rather than as base64 inside the
-    // JSON, which the database had to parse and decode (2 KiB per small job).
-    let mut reports = Vec::new();
-    let input: Vec<_> = jobs
-        .iter()
-        .filter_map(|job| {
-            let (_, c) = job.completion?;
-            let report = c.results.quality.as_ref().map(|(_, report)| {
-                reports.extend_from_slice(report);
-                (reports.len() - report.len(), report.len())
-            });
-            Some(InputRow {
-                job_id: job.job.to_string(),
-                lease: job.lease,
-                start: job.start_fields(),
-                write: CompletionFields {
-                    score: c.results.quality.as_ref().map(|(overall, _)| *overall),
-                    is_degraded: i64::from(c.results.degraded.is_some()),
-                    reason: c.results.degraded.as_deref(),
-                    report_at: report.map(|(at, _)| at),
-                    report_len: report.map(|(_, len)| len),
-                    events: job.row(),
-                },
-            })
-        })
-        .collect();
-    let rows = rows::query_once(&COMPLETE)
-        .bind(rows::json_input(&input)?)
+    if input.job_id.is_empty() {
+        return Ok(vec![None; jobs.len()]);
+    }
+    let rows = input
+        .bind(sqlx::query(COMPLETE.as_str()))
         .bind(now)
-        .bind(reports)
-        .fetch_all(&mut **tx)
+        .bind(score)
+        .bind(is_degraded)
+        .bind(reason)
+        .bind(report)
+        .fetch_all(&mut *tx)
         .await?;
     let mut completed: HashMap<JobId, Job> = HashMap::new();
     for row in &rows {
@@ -549,7 +562,14 @@ async fn complete_postgres(
     }
     for job in jobs {
         if let (true, Some((_, completion))) = (completed.contains_key(&job.job), job.completion) {
-            insert_documents(tx, completion).await?;
+            for (format, content) in &completion.results.documents {
+                sqlx::query(INSERT_DOCUMENT)
+                    .bind(completion.job.to_string())
+                    .bind(format.as_str())
+                    .bind(content.as_slice())
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
     }
     Ok(jobs.iter().map(|job| completed.remove(&job.job)).collect())
@@ -642,30 +662,24 @@ async fn complete_one(
     Ok(Some(changed))
 }
 
-/// The `json_to_recordset` columns of a [`Run`].
-const RUN_FIELDS: &str = "first_step text, first_status text, first_state text, \
-    first_progress bigint, first_message text, more_events text";
-
-/// Where a batch statement finds its jobs: by primary key, among the ids of its `input`. The
-/// planner takes `json_to_recordset` for 100 rows whatever it holds, and with a condition on
-/// `state` besides, it scanned the whole of `jobs` into a hash join (growing with the table)
-/// instead of looking up a handful of ids; a condition on the id array makes the lookups its
-/// plan.
-const BY_PRIMARY_KEY: &str = "jobs.id = ANY(ARRAY(SELECT job_id FROM input))";
+/// Where a batch statement finds its jobs: by primary key, among the ids of its input (`$1`).
+/// The planner takes `unnest` of a parameter for 100 rows whatever it holds, and with a condition
+/// on `state` besides, it could scan the whole of `jobs` into a hash join (growing with the
+/// table) instead of looking up a handful of ids; a condition on the id array makes the lookups
+/// its plan.
+const BY_PRIMARY_KEY: &str = "jobs.id = ANY($1)";
 
 /// The batch statements of the workers' hot path, built once from their constant pieces.
 static STARTABLE: LazyLock<String> = LazyLock::new(|| {
     format!(
         "SELECT {}, specs.content FROM jobs JOIN specs ON specs.job_id = jobs.id \
-         WHERE jobs.id = ANY(ARRAY(SELECT json_array_elements_text($1::json))) \
-           AND jobs.state IN ('queued', 'retrying')",
+         WHERE jobs.id = ANY($1) AND jobs.state IN ('queued', 'retrying')",
         prefixed_job_columns()
     )
 });
 static ADVANCE: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "WITH input AS (SELECT * FROM json_to_recordset($1::json) AS x(job_id text, lease text, \
-           {START_FIELDS}, n bigint, {RUN_FIELDS}, last_step text, last_progress bigint)), \
+        "WITH input AS (SELECT * FROM unnest({INPUT_ARRAYS}) AS x({INPUT_COLUMNS})), \
          changed AS (UPDATE jobs SET state = 'processing', lease_token = x.lease, {START_COLUMNS}, \
              last_seq = jobs.last_seq + x.n, current_step = x.last_step, progress = x.last_progress \
            FROM input x \
@@ -673,31 +687,29 @@ static ADVANCE: LazyLock<String> = LazyLock::new(|| {
            RETURNING jobs.id, jobs.last_seq, jobs.attempt, x.*), \
          recorded AS (INSERT INTO job_events ({EVENT_RUN_COLUMNS}) \
            SELECT id, last_seq - n + 1, attempt, first_step, first_status, first_state, \
-             first_progress, first_message, $2, more_events, last_seq \
+             first_progress, first_message, $14, more_events, last_seq \
            FROM changed) \
          SELECT id, last_seq, attempt, lease FROM changed"
     )
 });
 static COMPLETE: LazyLock<String> = LazyLock::new(|| {
     format!(
-        "WITH input AS (SELECT * FROM json_to_recordset($1::json) AS x(job_id text, lease text, \
-           {START_FIELDS}, score bigint, is_degraded bigint, reason text, report_at int, \
-           report_len int, n bigint, {RUN_FIELDS})), \
-         changed AS (UPDATE jobs SET state = 'completed', finished_at = $2, progress = 100, \
+        "WITH input AS (SELECT * FROM unnest({INPUT_ARRAYS}, $15::bigint[], $16::bigint[], \
+           $17::text[], $18::bytea[]) AS x({INPUT_COLUMNS}, score, is_degraded, reason, report)), \
+         changed AS (UPDATE jobs SET state = 'completed', finished_at = $14, progress = 100, \
            current_step = 'store', quality_score = x.score, degraded = x.is_degraded, \
            degraded_reason = x.reason, lease_token = NULL, {START_COLUMNS}, \
            last_seq = jobs.last_seq + x.n \
            FROM input x \
            WHERE {BY_PRIMARY_KEY} AND jobs.id = x.job_id AND {WRITER_MAY_CHANGE} \
-           RETURNING {returned}, x.report_at, x.report_len, x.n, x.first_step, x.first_status, \
-             x.first_state, x.first_progress, x.first_message, x.more_events), \
+           RETURNING {returned}, x.report, x.n, x.first_step, x.first_status, x.first_state, \
+             x.first_progress, x.first_message, x.more_events), \
          recorded AS (INSERT INTO job_events ({EVENT_RUN_COLUMNS}) \
            SELECT id, last_seq - n + 1, attempt, first_step, first_status, first_state, \
-             first_progress, first_message, $2, more_events, last_seq \
+             first_progress, first_message, $14, more_events, last_seq \
            FROM changed), \
          reports AS (INSERT INTO job_quality (job_id, report) \
-           SELECT id, substring($3 FROM report_at + 1 FOR report_len) FROM changed \
-           WHERE report_at IS NOT NULL) \
+           SELECT id, report FROM changed WHERE report IS NOT NULL) \
          SELECT {JOB_COLUMNS} FROM changed",
         returned = prefixed_job_columns(),
     )
@@ -713,9 +725,12 @@ fn prefixed_job_columns() -> String {
 }
 
 /// Documents are large and few (documentation jobs only): one insert each, bound as bytes.
+const INSERT_DOCUMENT: &str =
+    "INSERT INTO job_documents (job_id, format, content) VALUES ($1, $2, $3)";
+
 async fn insert_documents(tx: &mut Transaction<'_, Any>, completion: &Completion) -> Result<()> {
     for (format, content) in &completion.results.documents {
-        sqlx::query("INSERT INTO job_documents (job_id, format, content) VALUES ($1, $2, $3)")
+        sqlx::query(INSERT_DOCUMENT)
             .bind(completion.job.to_string())
             .bind(format.as_str())
             .bind(content.as_slice())

@@ -30,6 +30,7 @@ pub use rollups::{DailyCount, Percentiles, ScorePoint, Stats, date_of_day, day_o
 pub use tokens::{TokenRecord, TokenRole};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::{AnyPool, Executor};
 use std::str::FromStr;
 use std::time::Duration;
@@ -99,10 +100,18 @@ pub enum Backend {
     Sqlite,
 }
 
+/// Connections of the typed pool: a process makes its batch statements from a few tasks (the
+/// scheduler's group commit, a worker's lease loop and writer), each one statement at a time.
+const TYPED_CONNECTIONS: u32 = 4;
+
 /// A handle on the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
+    /// On Postgres, a pool of the Postgres driver itself for the hot path's batch statements
+    /// (admission, and the workers' reads and writes of leased jobs): those bind arrays, which
+    /// `Any` cannot, and read their rows without converting each value to `Any`'s.
+    typed: Option<PgPool>,
     backend: Backend,
 }
 
@@ -141,6 +150,15 @@ impl Store {
             _ => url.to_owned(),
         };
         let options = AnyConnectOptions::from_str(&url)?;
+        let typed = match backend {
+            Backend::Postgres => Some(
+                PgPoolOptions::new()
+                    .max_connections(TYPED_CONNECTIONS)
+                    .acquire_timeout(Duration::from_secs(5))
+                    .connect_lazy_with(PgConnectOptions::from_str(&url)?),
+            ),
+            Backend::Sqlite => None,
+        };
         let pool = match backend {
             // One connection: SQLite serialises writers anyway, and a single connection avoids
             // SQLITE_BUSY on lock upgrades inside transactions. Its operations take microseconds.
@@ -165,7 +183,11 @@ impl Store {
                     .await?
             }
         };
-        Ok(Self { pool, backend })
+        Ok(Self {
+            pool,
+            typed,
+            backend,
+        })
     }
 
     /// Applies pending migrations. Safe to run from several processes at once: on Postgres sqlx
@@ -197,8 +219,11 @@ impl Store {
         Ok(())
     }
 
-    /// Closes the pool, waiting for connections in use.
+    /// Closes the pools, waiting for connections in use.
     pub async fn close(&self) {
+        if let Some(typed) = &self.typed {
+            typed.close().await;
+        }
         self.pool.close().await;
     }
 }

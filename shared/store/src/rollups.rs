@@ -7,8 +7,10 @@
 use crate::rows;
 use crate::{Backend, Result, Store};
 use specdoc_core::{Job, JobState, TeamId, UnixMillis};
+use sqlx::postgres::PgConnection;
 use sqlx::{Any, Row, Transaction};
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 /// Milliseconds in a UTC day.
 const DAY_MILLIS: i64 = 86_400_000;
@@ -116,36 +118,95 @@ pub struct Stats {
     pub top_failing_rules: Vec<(String, u64)>,
 }
 
-/// Rows per rollup statement: bounded binds, whatever the group's size.
+/// Rows per rollup statement on SQLite: bounded binds, whatever the group's size.
 const ROLLUP_CHUNK: usize = 200;
 
-/// Adds jobs that just finished (each with the distinct rules it failed) to the rollups, inside
-/// the transaction that finished them, as its last statements: a row's lock is then held only
-/// until the commit. The jobs are first summed per rollup row, so a group of jobs costs one
-/// upsert per table (one statement in all on Postgres); rows go in key order, so concurrent
-/// groups lock them in the same order.
-pub(crate) async fn record_finished(
-    tx: &mut Transaction<'_, Any>,
-    backend: Backend,
-    finished: &[(Job, &[String])],
-) -> Result<()> {
-    let mut daily = Upsert::new(
-        "INSERT INTO stats_daily (day, team_id, service_name, job_type, state, shard, \
-         jobs, degraded, scored, score_sum) VALUES",
-        "ON CONFLICT (team_id, day, service_name, job_type, state, shard) DO UPDATE SET \
-         jobs = stats_daily.jobs + excluded.jobs, degraded = stats_daily.degraded + excluded.degraded, \
-         scored = stats_daily.scored + excluded.scored, score_sum = stats_daily.score_sum + excluded.score_sum",
-    );
-    let mut durations = Upsert::new(
-        "INSERT INTO stats_durations (day, team_id, job_type, metric, bucket, shard, jobs) VALUES",
-        "ON CONFLICT (team_id, day, job_type, metric, bucket, shard) DO UPDATE SET \
-         jobs = stats_durations.jobs + excluded.jobs",
-    );
-    let mut rules = Upsert::new(
-        "INSERT INTO stats_rule_failures (day, team_id, rule_id, shard, jobs) VALUES",
-        "ON CONFLICT (team_id, day, rule_id, shard) DO UPDATE SET \
-         jobs = stats_rule_failures.jobs + excluded.jobs",
-    );
+/// What a column of a rollup table holds.
+#[derive(Debug, Clone, Copy)]
+enum Kind {
+    Int,
+    Text,
+}
+
+/// A rollup table: the columns of its key, then its amounts (bigint counters an upsert adds to).
+struct Table {
+    name: &'static str,
+    key: &'static [(&'static str, Kind)],
+    amounts: &'static [&'static str],
+}
+
+const DAILY: Table = Table {
+    name: "stats_daily",
+    key: &[
+        ("day", Kind::Int),
+        ("team_id", Kind::Text),
+        ("service_name", Kind::Text),
+        ("job_type", Kind::Text),
+        ("state", Kind::Text),
+        ("shard", Kind::Int),
+    ],
+    amounts: &["jobs", "degraded", "scored", "score_sum"],
+};
+
+const DURATIONS: Table = Table {
+    name: "stats_durations",
+    key: &[
+        ("day", Kind::Int),
+        ("team_id", Kind::Text),
+        ("job_type", Kind::Text),
+        ("metric", Kind::Text),
+        ("bucket", Kind::Int),
+        ("shard", Kind::Int),
+    ],
+    amounts: &["jobs"],
+};
+
+const RULES: Table = Table {
+    name: "stats_rule_failures",
+    key: &[
+        ("day", Kind::Int),
+        ("team_id", Kind::Text),
+        ("rule_id", Kind::Text),
+        ("shard", Kind::Int),
+    ],
+    amounts: &["jobs"],
+};
+
+impl Table {
+    /// Its columns with their kinds, key first.
+    fn columns(&self) -> impl Iterator<Item = (&'static str, Kind)> + '_ {
+        self.key
+            .iter()
+            .copied()
+            .chain(self.amounts.iter().map(|amount| (*amount, Kind::Int)))
+    }
+
+    /// `INSERT INTO table (columns) {rows} ON CONFLICT (key) DO UPDATE SET` each amount added.
+    fn upsert(&self, rows: &str) -> String {
+        let names = |columns: &mut dyn Iterator<Item = &'static str>| {
+            columns.collect::<Vec<_>>().join(", ")
+        };
+        let added: Vec<String> = self
+            .amounts
+            .iter()
+            .map(|a| format!("{a} = {t}.{a} + excluded.{a}", t = self.name))
+            .collect();
+        format!(
+            "INSERT INTO {} ({}) {rows} ON CONFLICT ({}) DO UPDATE SET {}",
+            self.name,
+            names(&mut self.columns().map(|(name, _)| name)),
+            names(&mut self.key.iter().map(|(name, _)| *name)),
+            added.join(", ")
+        )
+    }
+}
+
+/// The three tables' rows for jobs that just finished (each with the distinct rules it failed),
+/// summed per row.
+fn sums<'a>(finished: &'a [(Job, &'a [String])]) -> [Upsert<'a>; 3] {
+    let mut daily = Upsert::new(&DAILY);
+    let mut durations = Upsert::new(&DURATIONS);
+    let mut rules = Upsert::new(&RULES);
     let shard = Int(finished.first().map_or(0, |(job, _)| shard_of(job)));
     for (job, failing_rules) in finished {
         let Some(finished_at) = job.finished_at else {
@@ -186,7 +247,20 @@ pub(crate) async fn record_finished(
             rules.add(vec![day, team, Text(rule), shard], &[1]);
         }
     }
-    let tables = [daily, durations, rules];
+    [daily, durations, rules]
+}
+
+/// Adds jobs that just finished (each with the distinct rules it failed) to the rollups, inside
+/// the transaction that finished them, as its last statements: a row's lock is then held only
+/// until the commit. The jobs are first summed per rollup row, so a group of jobs costs one
+/// upsert per table (one statement in all on Postgres); rows go in key order, so concurrent
+/// groups lock them in the same order. The workers' groups take [`record_finished_typed`].
+pub(crate) async fn record_finished(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    finished: &[(Job, &[String])],
+) -> Result<()> {
+    let tables = sums(finished);
     let rows: Vec<Vec<RollupRow>> = tables.iter().map(Upsert::rows).collect();
     let chunks = rows
         .iter()
@@ -213,6 +287,67 @@ pub(crate) async fn record_finished(
     Ok(())
 }
 
+/// [`record_finished`] on the typed pool: one statement of constant text whatever the group
+/// (prepared once per connection), each table's rows bound as one array per column.
+pub(crate) async fn record_finished_typed(
+    tx: &mut PgConnection,
+    finished: &[(Job, &[String])],
+) -> Result<()> {
+    if finished.is_empty() {
+        return Ok(());
+    }
+    let mut query = sqlx::query(LazyLock::force(&TYPED_UPSERT).as_str());
+    for table in sums(finished) {
+        let rows = table.rows();
+        for (column, (_, kind)) in table.table.columns().enumerate() {
+            let values = rows.iter().map(|row| row[column]);
+            query = match kind {
+                Kind::Int => query.bind(
+                    values
+                        .map(|value| if let Int(n) = value { n } else { 0 })
+                        .collect::<Vec<i64>>(),
+                ),
+                Kind::Text => query.bind(
+                    values
+                        .map(|value| if let Text(text) = value { text } else { "" })
+                        .collect::<Vec<&str>>(),
+                ),
+            };
+        }
+    }
+    query.execute(tx).await?;
+    Ok(())
+}
+
+/// The three upserts of [`record_finished_typed`] in one statement, the first two as
+/// data-modifying CTEs, each fed by `unnest` of its columns' arrays.
+static TYPED_UPSERT: LazyLock<String> = LazyLock::new(|| {
+    let mut next = 0;
+    let mut statements: Vec<String> = [&DAILY, &DURATIONS, &RULES]
+        .iter()
+        .map(|table| {
+            let arrays: Vec<String> = table
+                .columns()
+                .map(|(_, kind)| {
+                    next += 1;
+                    match kind {
+                        Kind::Int => format!("${next}::bigint[]"),
+                        Kind::Text => format!("${next}::text[]"),
+                    }
+                })
+                .collect();
+            table.upsert(&format!("SELECT * FROM unnest({})", arrays.join(", ")))
+        })
+        .collect();
+    let last = statements.pop().unwrap_or_default();
+    let ctes: Vec<String> = statements
+        .iter()
+        .enumerate()
+        .map(|(i, statement)| format!("u{i} AS ({statement})"))
+        .collect();
+    format!("WITH {} {last}", ctes.join(", "))
+});
+
 /// A value in a rollup row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Value<'a> {
@@ -227,18 +362,16 @@ type RollupRow<'a> = Vec<Value<'a>>;
 /// Some rows of one table, for one statement.
 type Piece<'u, 'a> = (&'u Upsert<'a>, &'u [RollupRow<'a>]);
 
-/// Additions to one rollup table, summed per row key. `head` and `tail` go around the VALUES.
+/// Additions to one rollup table, summed per row key.
 struct Upsert<'a> {
-    head: &'static str,
-    tail: &'static str,
+    table: &'static Table,
     sums: BTreeMap<Vec<Value<'a>>, Vec<i64>>,
 }
 
 impl<'a> Upsert<'a> {
-    fn new(head: &'static str, tail: &'static str) -> Self {
+    fn new(table: &'static Table) -> Self {
         Self {
-            head,
-            tail,
+            table,
             sums: BTreeMap::new(),
         }
     }
@@ -272,7 +405,7 @@ async fn upsert(tx: &mut Transaction<'_, Any>, pieces: &[Piece<'_, '_>]) -> Resu
     let mut next = 0;
     let mut statements: Vec<String> = pieces
         .iter()
-        .map(|(table, rows)| {
+        .map(|(upsert, rows)| {
             let values: Vec<String> = rows
                 .iter()
                 .map(|row| {
@@ -286,7 +419,9 @@ async fn upsert(tx: &mut Transaction<'_, Any>, pieces: &[Piece<'_, '_>]) -> Resu
                     format!("({})", marks.join(", "))
                 })
                 .collect();
-            format!("{} {} {}", table.head, values.join(", "), table.tail)
+            upsert
+                .table
+                .upsert(&format!("VALUES {}", values.join(", ")))
         })
         .collect();
     let Some(last) = statements.pop() else {

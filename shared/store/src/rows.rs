@@ -6,8 +6,9 @@ use specdoc_core::{
     Generation, Job, JobEvent, JobId, JobState, JobType, NewEvent, OutputFormat, Priority,
     ServiceName, SpecFormat, Step, StepStatus, TeamId,
 };
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::postgres::PgRow;
+use sqlx::{Any, Decode, Postgres, Row, Type};
 
 /// The columns of `jobs`, in the order [`job`] reads them.
 pub(crate) const JOB_COLUMNS: &str = "id, team_id, service_name, job_type, spec_format, \
@@ -44,13 +45,42 @@ fn count(value: i64) -> u32 {
     u32::try_from(value).unwrap_or(0)
 }
 
-pub(crate) fn job(row: &AnyRow) -> Result<Job> {
+/// A row of either driver ([`AnyRow`], or [`PgRow`] from the typed pool), read by column name.
+pub(crate) trait Columns {
+    /// The column's value.
+    fn get<T: Readable>(&self, column: &str) -> Result<T>;
+}
+
+/// A type both drivers decode.
+pub(crate) trait Readable:
+    for<'r> Decode<'r, Any> + Type<Any> + for<'r> Decode<'r, Postgres> + Type<Postgres>
+{
+}
+
+impl<T> Readable for T where
+    T: for<'r> Decode<'r, Any> + Type<Any> + for<'r> Decode<'r, Postgres> + Type<Postgres>
+{
+}
+
+impl Columns for AnyRow {
+    fn get<T: Readable>(&self, column: &str) -> Result<T> {
+        Ok(self.try_get(column)?)
+    }
+}
+
+impl Columns for PgRow {
+    fn get<T: Readable>(&self, column: &str) -> Result<T> {
+        Ok(self.try_get(column)?)
+    }
+}
+
+pub(crate) fn job(row: &impl Columns) -> Result<Job> {
     const T: &str = "jobs";
-    let id: String = row.try_get("id")?;
-    let team: String = row.try_get("team_id")?;
-    let service: String = row.try_get("service_name")?;
-    let formats: String = row.try_get("output_formats")?;
-    let current_step: Option<String> = row.try_get("current_step")?;
+    let id: String = row.get("id")?;
+    let team: String = row.get("team_id")?;
+    let service: String = row.get("service_name")?;
+    let formats: String = row.get("output_formats")?;
+    let current_step: Option<String> = row.get("current_step")?;
     Ok(Job {
         id: named(T, "id", &id, |s| s.parse::<JobId>().ok())?,
         team: TeamId::parse_field(&team).map_err(|e| corrupt(T, e.to_string()))?,
@@ -58,13 +88,13 @@ pub(crate) fn job(row: &AnyRow) -> Result<Job> {
         job_type: named(
             T,
             "job_type",
-            &row.try_get::<String, _>("job_type")?,
+            &row.get::<String>("job_type")?,
             JobType::from_name,
         )?,
         spec_format: named(
             T,
             "spec_format",
-            &row.try_get::<String, _>("spec_format")?,
+            &row.get::<String>("spec_format")?,
             SpecFormat::from_name,
         )?,
         output_formats: formats
@@ -75,81 +105,76 @@ pub(crate) fn job(row: &AnyRow) -> Result<Job> {
         priority: named(
             T,
             "priority",
-            &row.try_get::<String, _>("priority")?,
+            &row.get::<String>("priority")?,
             Priority::from_name,
         )?,
         state: named(
             T,
             "state",
-            &row.try_get::<String, _>("state")?,
+            &row.get::<String>("state")?,
             JobState::from_name,
         )?,
-        attempt: count(row.try_get("attempt")?),
-        max_attempts: count(row.try_get("max_attempts")?),
+        attempt: count(row.get("attempt")?),
+        max_attempts: count(row.get("max_attempts")?),
         current_step: current_step
             .map(|s| named(T, "current_step", &s, Step::from_name))
             .transpose()?,
-        progress: count(row.try_get("progress")?),
-        error: row.try_get("error")?,
-        created_at: row.try_get("created_at")?,
-        started_at: row.try_get("started_at")?,
-        finished_at: row.try_get("finished_at")?,
-        last_seq: u64::try_from(row.try_get::<i64, _>("last_seq")?).unwrap_or(0),
-        spec_bytes: u64::try_from(row.try_get::<i64, _>("spec_bytes")?).unwrap_or(0),
-        quality_score: row.try_get::<Option<i64>, _>("quality_score")?.map(count),
-        degraded: row.try_get::<i64, _>("degraded")? != 0,
-        degraded_reason: row.try_get("degraded_reason")?,
+        progress: count(row.get("progress")?),
+        error: row.get("error")?,
+        created_at: row.get("created_at")?,
+        started_at: row.get("started_at")?,
+        finished_at: row.get("finished_at")?,
+        last_seq: u64::try_from(row.get::<i64>("last_seq")?).unwrap_or(0),
+        spec_bytes: u64::try_from(row.get::<i64>("spec_bytes")?).unwrap_or(0),
+        quality_score: row.get::<Option<i64>>("quality_score")?.map(count),
+        degraded: row.get::<i64>("degraded")? != 0,
+        degraded_reason: row.get("degraded_reason")?,
         generation: named(
             T,
             "generation",
-            &row.try_get::<String, _>("generation")?,
+            &row.get::<String>("generation")?,
             Generation::from_name,
         )?,
-        idempotency_key: row.try_get("idempotency_key")?,
-        spec_version: row.try_get("spec_version")?,
-        lease_token: row.try_get("lease_token")?,
-        traceparent: row.try_get("traceparent")?,
+        idempotency_key: row.get("idempotency_key")?,
+        spec_version: row.get("spec_version")?,
+        lease_token: row.get("lease_token")?,
+        traceparent: row.get("traceparent")?,
     })
 }
 
-pub(crate) fn event(row: &AnyRow) -> Result<JobEvent> {
+pub(crate) fn event(row: &impl Columns) -> Result<JobEvent> {
     const T: &str = "job_events";
-    let id: String = row.try_get("job_id")?;
+    let id: String = row.get("job_id")?;
     Ok(JobEvent {
         job_id: named(T, "job_id", &id, |s| s.parse::<JobId>().ok())?,
-        seq: u64::try_from(row.try_get::<i64, _>("seq")?).unwrap_or(0),
-        attempt: count(row.try_get("attempt")?),
-        time: row.try_get("created_at")?,
+        seq: u64::try_from(row.get::<i64>("seq")?).unwrap_or(0),
+        attempt: count(row.get("attempt")?),
+        time: row.get("created_at")?,
         event: NewEvent {
-            step: named(
-                T,
-                "step",
-                &row.try_get::<String, _>("step")?,
-                Step::from_name,
-            )?,
+            step: named(T, "step", &row.get::<String>("step")?, Step::from_name)?,
             status: named(
                 T,
                 "status",
-                &row.try_get::<String, _>("status")?,
+                &row.get::<String>("status")?,
                 StepStatus::from_name,
             )?,
             state: named(
                 T,
                 "state",
-                &row.try_get::<String, _>("state")?,
+                &row.get::<String>("state")?,
                 JobState::from_name,
             )?,
-            progress: count(row.try_get("progress")?),
-            message: row.try_get("message")?,
+            progress: count(row.get("progress")?),
+            message: row.get("message")?,
         },
     })
 }
 
 /// The events of a `job_events` row read with [`EVENT_RUN_COLUMNS`]: the first, then the rest of
 /// its run, numbered on from the first.
-pub(crate) fn event_run(row: &AnyRow) -> Result<Vec<JobEvent>> {
+pub(crate) fn event_run(row: &impl Columns) -> Result<Vec<JobEvent>> {
     let first = event(row)?;
-    let Some(more) = row.try_get::<Option<String>, _>("more_events")? else {
+    let Some(more) = row.get::<Option<String>>("more_events")? else {
         return Ok(vec![first]);
     };
     let rest: Vec<(String, String, String, u32, String)> = serde_json::from_str(&more)
@@ -202,24 +227,10 @@ pub(crate) fn formats_text(formats: &[OutputFormat]) -> String {
         .join(",")
 }
 
-/// A statement's JSON input. Serializing these rows cannot fail; should it, it is reported as
-/// the parameter's encoding error.
-pub(crate) fn json_input<T: serde::Serialize>(rows: &[T]) -> Result<String> {
-    serde_json::to_string(rows).map_err(|e| sqlx::Error::Encode(Box::new(e)).into())
-}
-
 /// A query over SQL this crate assembled from its own constants and `$N` placeholders; values
 /// are always bound, never formatted in.
 pub(crate) fn query(
     sql: String,
 ) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
     sqlx::query(sqlx::AssertSqlSafe(sql))
-}
-
-/// A statement built once ([`rows::query`](query) without formatting it at each call), for the
-/// workers' batch statements.
-pub(crate) fn query_once(
-    sql: &'static std::sync::LazyLock<String>,
-) -> sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments> {
-    sqlx::query(std::sync::LazyLock::force(sql).as_str())
 }
