@@ -171,7 +171,7 @@ impl Worker {
         };
         match self.store.end_attempt(id, lease, next, &message).await {
             Ok(Some((_, event))) => {
-                self.events.publish(job.event_record(&event));
+                self.events.publish(job.id, job.event_record(&event));
                 if next == JobState::Failed {
                     self.count(job, "failed");
                 }

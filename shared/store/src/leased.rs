@@ -7,8 +7,8 @@
 //! on the job running under the writer's lease. A job whose lease moved on gets `None` in its
 //! place and the others are unaffected. On Postgres a group costs a fixed number of statements
 //! whatever its size, and a job's writes of one group are one update of its row (a small job's
-//! start, step events and completion often share one): the writes travel as one JSON parameter
-//! (sqlx's `Any` driver cannot bind arrays) that `json_to_recordset` turns back into rows.
+//! start, step events and completion often share one): on the typed pool, each column of the
+//! writes is bound as one array that `unnest` turns back into rows.
 //! SQLite, a single process's embedded database, takes them one by one in the same transaction.
 
 use crate::lifecycle::change;

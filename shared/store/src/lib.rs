@@ -2,7 +2,9 @@
 //!
 //! One [`Store`] speaks to Postgres (production) or SQLite (`specdoc up`, tests) through sqlx's
 //! `Any` driver, with one migration set per backend under `migrations/`. SQL is written once with
-//! `$N` placeholders, which both backends accept.
+//! `$N` placeholders, which both backends accept. On Postgres, the hot path's batch statements
+//! (admission, and the workers' reads and writes of leased jobs) take a second pool of the
+//! Postgres driver itself, binding one array per column.
 //!
 //! Every change a worker makes to a job is a compare-and-set on the job's current lease token, so
 //! a worker that lost its lease cannot overwrite a newer attempt; every change also appends an
@@ -101,8 +103,9 @@ pub enum Backend {
 }
 
 /// Connections of the typed pool: a process makes its batch statements from a few tasks (the
-/// scheduler's group commit, a worker's lease loop and writer), each one statement at a time.
-const TYPED_CONNECTIONS: u32 = 4;
+/// scheduler's four group-commit loops and its SubmitJobs calls; a worker's lease loop and two
+/// writer loops), each one statement at a time. Opened on demand.
+const TYPED_CONNECTIONS: u32 = 8;
 
 /// A handle on the database; cheap to clone.
 #[derive(Clone, Debug)]
