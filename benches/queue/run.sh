@@ -8,7 +8,8 @@
 #   BENCH_LATENCY_JOBS single SubmitJob calls per specdoc round, after its BENCH_JOBS (default 2000)
 #   BENCH_CELERY_JOBS  jobs for Celery (default 2000)
 #   BENCH_ROUNDS       specdoc layouts, WORKERSxSLOTS: that many worker processes, each with
-#                      MAX_CONCURRENT_JOBS=SLOTS (default "1x32"; the suite runs "1x8 1x32 2x32 4x32")
+#                      MAX_CONCURRENT_JOBS=SLOTS (default "1x32 1x64": BullMQ's concurrency, then
+#                      twice it; the suite runs "1x8 1x32 2x32 4x32")
 #   BENCH_PEERS=0      skip BullMQ and Celery
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -16,7 +17,7 @@ cd "$root"
 jobs="${BENCH_JOBS:-20000}"
 latency_jobs="${BENCH_LATENCY_JOBS:-2000}"
 celery_jobs="${BENCH_CELERY_JOBS:-2000}"
-rounds="${BENCH_ROUNDS:-1x32}"
+rounds="${BENCH_ROUNDS:-1x32 1x64}"
 peers="${BENCH_PEERS:-1}"
 target="${CARGO_TARGET_DIR:-$root/target}"
 eval "$(scripts/ensure.sh redis postgres)"
