@@ -12,7 +12,7 @@ use sqlx::{Any, Row, Transaction};
 use std::sync::LazyLock;
 
 /// Most spec bytes in one set-based insert; a bigger spec goes alone. (Postgres caps a `bytea`
-/// at 1 GiB, and a set's specs travel as one.)
+/// at 1 GiB, and a set's specs travel as one array.)
 const SET_SPEC_BYTES: usize = 16 * 1024 * 1024;
 
 /// The outcome of inserting a job.

@@ -387,8 +387,8 @@ const WRITER_MAY_CHANGE: &str = "CASE WHEN x.start_attempt IS NULL \
 const START_COLUMNS: &str = "attempt = COALESCE(x.start_attempt, jobs.attempt), \
     started_at = COALESCE(x.start_at, jobs.started_at)";
 
-/// A group's jobs as the input of a batch statement: an array per column, bound as
-/// `$1`…`$13` and read back as rows by `unnest` ([`INPUT_ARRAYS`]). Each job carries its events of the
+/// A group's jobs as the input of a batch statement: an array per column, bound as `$1`…`$13`
+/// and read back as rows by `unnest` ([`INPUT_ARRAYS`]). Each job carries its events of the
 /// group ([`Run`]); a job's writes always have one.
 #[derive(Default)]
 struct Input<'w> {

@@ -296,22 +296,14 @@ pub(crate) async fn record_finished_typed(
     if finished.is_empty() {
         return Ok(());
     }
-    let mut query = sqlx::query(LazyLock::force(&TYPED_UPSERT).as_str());
+    let mut query = sqlx::query(TYPED_UPSERT.as_str());
     for table in sums(finished) {
         let rows = table.rows();
         for (column, (_, kind)) in table.table.columns().enumerate() {
             let values = rows.iter().map(|row| row[column]);
             query = match kind {
-                Kind::Int => query.bind(
-                    values
-                        .map(|value| if let Int(n) = value { n } else { 0 })
-                        .collect::<Vec<i64>>(),
-                ),
-                Kind::Text => query.bind(
-                    values
-                        .map(|value| if let Text(text) = value { text } else { "" })
-                        .collect::<Vec<&str>>(),
-                ),
+                Kind::Int => query.bind(values.map(Value::int).collect::<Vec<_>>()),
+                Kind::Text => query.bind(values.map(Value::text).collect::<Vec<_>>()),
             };
         }
     }
@@ -323,7 +315,7 @@ pub(crate) async fn record_finished_typed(
 /// data-modifying CTEs, each fed by `unnest` of its columns' arrays.
 static TYPED_UPSERT: LazyLock<String> = LazyLock::new(|| {
     let mut next = 0;
-    let mut statements: Vec<String> = [&DAILY, &DURATIONS, &RULES]
+    let statements: Vec<String> = [&DAILY, &DURATIONS, &RULES]
         .iter()
         .map(|table| {
             let arrays: Vec<String> = table
@@ -339,14 +331,22 @@ static TYPED_UPSERT: LazyLock<String> = LazyLock::new(|| {
             table.upsert(&format!("SELECT * FROM unnest({})", arrays.join(", ")))
         })
         .collect();
+    chained(statements)
+});
+
+/// Statements as one: all but the last as data-modifying CTEs (one round trip).
+fn chained(mut statements: Vec<String>) -> String {
     let last = statements.pop().unwrap_or_default();
+    if statements.is_empty() {
+        return last;
+    }
     let ctes: Vec<String> = statements
         .iter()
         .enumerate()
         .map(|(i, statement)| format!("u{i} AS ({statement})"))
         .collect();
     format!("WITH {} {last}", ctes.join(", "))
-});
+}
 
 /// A value in a rollup row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -355,6 +355,24 @@ enum Value<'a> {
     Text(&'a str),
 }
 use Value::{Int, Text};
+
+impl<'a> Value<'a> {
+    /// The value of an integer column (a table declares its columns' kinds, so it is one).
+    fn int(self) -> i64 {
+        match self {
+            Int(n) => n,
+            Text(_) => 0,
+        }
+    }
+
+    /// The value of a text column.
+    fn text(self) -> &'a str {
+        match self {
+            Text(text) => text,
+            Int(_) => "",
+        }
+    }
+}
 
 /// A rollup row: its key, then its amounts.
 type RollupRow<'a> = Vec<Value<'a>>;
@@ -403,7 +421,7 @@ impl<'a> Upsert<'a> {
 /// Runs the pieces as one statement, placeholders numbered across them.
 async fn upsert(tx: &mut Transaction<'_, Any>, pieces: &[Piece<'_, '_>]) -> Result<()> {
     let mut next = 0;
-    let mut statements: Vec<String> = pieces
+    let statements: Vec<String> = pieces
         .iter()
         .map(|(upsert, rows)| {
             let values: Vec<String> = rows
@@ -424,19 +442,10 @@ async fn upsert(tx: &mut Transaction<'_, Any>, pieces: &[Piece<'_, '_>]) -> Resu
                 .upsert(&format!("VALUES {}", values.join(", ")))
         })
         .collect();
-    let Some(last) = statements.pop() else {
+    if statements.is_empty() {
         return Ok(());
-    };
-    let sql = if statements.is_empty() {
-        last
-    } else {
-        let ctes: Vec<String> = statements
-            .iter()
-            .enumerate()
-            .map(|(i, statement)| format!("u{i} AS ({statement})"))
-            .collect();
-        format!("WITH {} {last}", ctes.join(", "))
-    };
+    }
+    let sql = chained(statements);
     let mut query = rows::query(sql);
     for value in pieces.iter().flat_map(|(_, rows)| rows.iter().flatten()) {
         query = match value {
