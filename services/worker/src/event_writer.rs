@@ -3,8 +3,8 @@
 //!
 //! One transaction per event would make the database's commit the cost of a small job, and a job
 //! that waited for each of its events would spend its life in round trips. Instead a job hands
-//! its writes to a writer loop of the worker and goes on; the loop takes every write waiting at that
-//! moment and records them all in one transaction ([`specdoc_store::Store::record_leased`]).
+//! its writes to a writer loop of the worker and goes on; the loop takes every write waiting at
+//! that moment and records them all in one transaction ([`specdoc_store::Store::record_leased`]).
 //! Alone, a write is committed at once; under load, one commit carries as many writes as arrived
 //! during the previous one. Jobs hear of their writes when the commit returns; behind it, the
 //! committed events go to the Redis stream and the completed jobs leave the queue, in one
