@@ -10,15 +10,18 @@
 //! committed events go to the Redis stream and the completed jobs leave the queue, in one
 //! pipelined round trip that carries every group committed meanwhile.
 //!
-//! Two loops, each owning the jobs whose ids hash to it: while one loop waits on its commit,
-//! the other builds and sends its own, so the database's and the worker's work of consecutive
-//! groups overlap instead of taking turns. A job's writes all go through its loop, so each job's
-//! writes keep their order; two loops never touch the same job's row, and they lock the rollup
-//! rows they share in the same key order. Measured (`just bench-queue`, one worker, 20,000
-//! jobs): one loop was busy nine tenths of the run and held the worker to 4,800–4,900 jobs/s at
-//! 64 slots, where two did 5,700–6,600 at the same CPU per job; four did worse (5,000: twice
-//! the database's CPU per job, in groups a quarter the size). A statement's cost is still
-//! mostly fixed, which is why there are not more.
+//! A worker of 32 slots or more has two loops, each owning the jobs whose ids hash to it: while
+//! one loop waits on its commit, the other builds and sends its own, so the database's and the
+//! worker's work of consecutive groups overlap instead of taking turns. A job's writes all go
+//! through its loop, so each job's writes keep their order; two loops never touch the same job's
+//! row, and they lock the rollup rows they share in the same key order. Measured (`just
+//! bench-queue`, one worker, 20,000 jobs): one loop was busy nine tenths of the run and held the
+//! worker to 4,800–4,900 jobs/s at 64 slots, where two did 5,700–6,600 at the same CPU per job
+//! (at 32 slots 5,000–5,500 against 4,600–4,900); four did worse (5,000: twice the database's
+//! CPU per job, in groups a quarter the size). A statement's cost is still
+//! mostly fixed, which is why there are not more, and why fewer slots keep one loop: at 4 and
+//! 8 slots, groups are small already, and two loops cost the database half as much again per
+//! job for less throughput.
 //!
 //! A loop handles writes in the order they came, so a job's events are committed and published
 //! in the order it made them, and its completion after them. A job learns of a write's outcome (a
@@ -38,8 +41,13 @@ use tokio::sync::{mpsc, oneshot};
 /// Most writes in one transaction.
 const MAX_BATCH: usize = 512;
 
-/// Writer loops per worker (see the module's doc).
-const LOOPS: usize = 2;
+/// Job slots per writer loop, up to [`MAX_LOOPS`] loops (see the module's doc): with fewer slots
+/// the groups are small already, and splitting them costs the database more per job than the
+/// overlap buys.
+const SLOTS_PER_LOOP: usize = 16;
+
+/// Most writer loops per worker.
+const MAX_LOOPS: usize = 2;
 
 /// Tries of a group whose transaction collided with another (a deadlock) before its jobs hear
 /// of the error. Other errors are not retried here: a commit whose outcome is unknown must not
@@ -68,9 +76,10 @@ pub(crate) struct EventWriter {
 }
 
 impl EventWriter {
-    /// Starts the writer loops on the current runtime. They end when the last handle drops.
-    pub(crate) fn start(store: Store, queue: Queue) -> Self {
-        let loops = (0..LOOPS)
+    /// Starts the writer loops for a worker of `slots` job slots on the current runtime. They
+    /// end when the last handle drops.
+    pub(crate) fn start(store: Store, queue: Queue, slots: usize) -> Self {
+        let loops = (0..(slots / SLOTS_PER_LOOP).clamp(1, MAX_LOOPS))
             .map(|_| {
                 let (writer, requests) = mpsc::unbounded_channel();
                 tokio::spawn(write_groups(store.clone(), queue.clone(), requests));

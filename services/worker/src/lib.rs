@@ -105,7 +105,11 @@ impl Worker {
     /// writes step events.
     pub fn new(store: Store, queue: Queue, config: Config) -> Arc<Self> {
         Arc::new(Self {
-            events: event_writer::EventWriter::start(store.clone(), queue.clone()),
+            events: event_writer::EventWriter::start(
+                store.clone(),
+                queue.clone(),
+                config.max_concurrent_jobs,
+            ),
             store,
             queue,
             config,
