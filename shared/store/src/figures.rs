@@ -70,7 +70,7 @@ impl Store {
     pub async fn prune_events_finished_before(&self, before: UnixMillis) -> Result<u64> {
         // A row holds one event or (on Postgres) a run of them: rows wholly before the terminal
         // event go, and a run that ends with it (a completion's group) is trimmed to it.
-        let statement = match self.backend {
+        let statement = match self.backend() {
             Backend::Sqlite => {
                 "DELETE FROM job_events WHERE job_id IN (SELECT id FROM jobs WHERE finished_at < $1) \
                  AND seq < (SELECT last_seq FROM jobs WHERE jobs.id = job_events.job_id) \
@@ -160,7 +160,7 @@ impl Store {
         // before the next ANALYZE, it took the second (50 ms at 20,000 jobs, under 1 ms walked).
         // Within this transaction only, the planner may not fetch them unordered.
         let mut tx = self.pool.begin().await?;
-        if self.backend == Backend::Postgres {
+        if self.backend() == Backend::Postgres {
             sqlx::query("SET LOCAL enable_bitmapscan = off")
                 .execute(&mut *tx)
                 .await?;

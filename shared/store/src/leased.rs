@@ -207,7 +207,7 @@ impl Store {
         let Some(typed) = &self.typed else {
             let mut tx = self.pool.begin().await?;
             let (recorded, finished) = record_one_by_one(&mut tx, writes, now).await?;
-            rollups::record_finished(&mut tx, self.backend, &rules_of(finished)).await?;
+            rollups::record_finished(&mut tx, self.backend(), &rules_of(finished)).await?;
             tx.commit().await?;
             return Ok(recorded);
         };

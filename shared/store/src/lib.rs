@@ -115,7 +115,6 @@ pub struct Store {
     /// (admission, and the workers' reads and writes of leased jobs): those bind arrays, which
     /// `Any` cannot, and read their rows without converting each value to `Any`'s.
     typed: Option<PgPool>,
-    backend: Backend,
 }
 
 impl Store {
@@ -186,17 +185,13 @@ impl Store {
                     .await?
             }
         };
-        Ok(Self {
-            pool,
-            typed,
-            backend,
-        })
+        Ok(Self { pool, typed })
     }
 
     /// Applies pending migrations. Safe to run from several processes at once: on Postgres sqlx
     /// holds an advisory lock while it migrates.
     pub async fn migrate(&self) -> Result<()> {
-        match self.backend {
+        match self.backend() {
             Backend::Postgres => {
                 sqlx::migrate!("./migrations/postgres")
                     .run(&self.pool)
@@ -213,7 +208,11 @@ impl Store {
 
     /// Which database this is.
     pub fn backend(&self) -> Backend {
-        self.backend
+        // Only Postgres has the typed pool.
+        match self.typed {
+            Some(_) => Backend::Postgres,
+            None => Backend::Sqlite,
+        }
     }
 
     /// A cheap round trip, for health checks.

@@ -134,7 +134,7 @@ impl Store {
         let event = NewEvent::lifecycle(next, progress, message);
         let changed = change(&mut tx, update, now, &event).await?;
         if let Some((job, _)) = &changed {
-            rollups::record_finished(&mut tx, self.backend, &[(job.clone(), &[])]).await?;
+            rollups::record_finished(&mut tx, self.backend(), &[(job.clone(), &[])]).await?;
         }
         tx.commit().await?;
         Ok(changed)
@@ -169,7 +169,7 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         match change(&mut tx, update, now, &event).await? {
             Some((job, event)) => {
-                rollups::record_finished(&mut tx, self.backend, &[(job.clone(), &[])]).await?;
+                rollups::record_finished(&mut tx, self.backend(), &[(job.clone(), &[])]).await?;
                 tx.commit().await?;
                 Ok(CancelOutcome::Cancelled {
                     job: Box::new(job),

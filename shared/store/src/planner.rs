@@ -25,7 +25,7 @@ impl Store {
     /// Analyses each busy table that changed by as many rows as it held at its last analysis;
     /// returns the ones analysed. A no-op on SQLite, which plans every statement afresh.
     pub async fn refresh_statistics(&self) -> Result<Vec<&'static str>> {
-        if self.backend != Backend::Postgres {
+        if self.backend() != Backend::Postgres {
             return Ok(Vec::new());
         }
         let rows = sqlx::query(
