@@ -14,6 +14,7 @@ use specdoc_proto::scheduler::v1::{
 use specdoc_queue::Queue;
 use specdoc_runtime::ApiError;
 use specdoc_runtime::auth::Caller;
+use specdoc_runtime::telemetry;
 use specdoc_store::{JobFilter, Store};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -116,6 +117,12 @@ pub async fn queue_status(
     })
 }
 
+/// The trace context a job submitted by `request` carries ([`telemetry::job_traceparent`]).
+fn caller_trace<T>(request: &Request<T>) -> Option<String> {
+    let header = request.metadata().get("traceparent");
+    telemetry::job_traceparent(header.and_then(|value| value.to_str().ok()))
+}
+
 #[tonic::async_trait]
 impl SchedulerService for SchedulerApi {
     async fn submit_job(
@@ -124,7 +131,7 @@ impl SchedulerService for SchedulerApi {
     ) -> Result<Response<SubmitJobResponse>, Status> {
         // The request's span (see `grpc_telemetry`) continues the caller's trace; the job
         // carries that span's context, so its whole run joins the same trace.
-        let traceparent = specdoc_runtime::telemetry::current_traceparent();
+        let traceparent = caller_trace(&request);
         let caller = Caller::of(&request)?;
         Ok(Response::new(
             self.submit(&caller, request.into_inner(), traceparent)
@@ -136,7 +143,7 @@ impl SchedulerService for SchedulerApi {
         &self,
         request: Request<SubmitJobsRequest>,
     ) -> Result<Response<SubmitJobsResponse>, Status> {
-        let traceparent = specdoc_runtime::telemetry::current_traceparent();
+        let traceparent = caller_trace(&request);
         let caller = Caller::of(&request)?;
         let jobs = self
             .submit_many(&caller, request.into_inner().jobs, traceparent)

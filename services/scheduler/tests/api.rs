@@ -697,3 +697,52 @@ async fn a_batch_must_fit_under_the_queued_jobs_cap() {
     );
     assert_eq!(running.queue.depths().await.unwrap().total(), 5);
 }
+
+#[tokio::test]
+async fn without_trace_export_a_job_keeps_the_trace_context_its_caller_sent() {
+    // No OTLP endpoint here, so no span is built: the job carries the caller's own context.
+    const CALLER: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let running = start(&specdoc_testkit::redis_url()).await;
+    let mut client = SchedulerServiceClient::new(specdoc_testkit::admin(running.channel.clone()));
+    let single = client
+        .submit_job(traced(CALLER, tiny("payments", "ledger")))
+        .await
+        .unwrap()
+        .into_inner();
+    let batched = client
+        .submit_jobs(traced(CALLER, batch(vec![tiny("payments", "ledger")])))
+        .await
+        .unwrap()
+        .into_inner();
+    let malformed = client
+        .submit_job(traced("00-not-a-trace-01", tiny("payments", "ledger")))
+        .await
+        .unwrap()
+        .into_inner();
+    let untraced = client
+        .submit_job(tiny("payments", "ledger"))
+        .await
+        .unwrap()
+        .into_inner();
+    let traceparent = |id: &str| {
+        let store = running.store.clone();
+        let id = id.parse().unwrap();
+        async move { store.get_job(id).await.unwrap().unwrap().traceparent }
+    };
+    assert_eq!(traceparent(&single.job_id).await.as_deref(), Some(CALLER));
+    assert_eq!(
+        traceparent(&batched.jobs[0].job_id).await.as_deref(),
+        Some(CALLER)
+    );
+    assert_eq!(traceparent(&malformed.job_id).await, None);
+    assert_eq!(traceparent(&untraced.job_id).await, None);
+}
+
+/// `message` sent with a `traceparent` header.
+fn traced<T>(traceparent: &str, message: T) -> tonic::Request<T> {
+    let mut request = tonic::Request::new(message);
+    request
+        .metadata_mut()
+        .insert("traceparent", traceparent.parse().unwrap());
+    request
+}

@@ -1,15 +1,18 @@
 //! Logs and traces, through `tracing`.
 //!
 //! - **Logs** go to stderr, filtered by `RUST_LOG` (default `info`). `LOG_FORMAT=json` writes
-//!   one JSON object per line with the `trace_id` and `span_id` of the span it happened in;
-//!   `LOG_FORMAT=text` is the human format. Unset, a terminal gets text and anything else (a
+//!   one JSON object per line, with the `trace_id` and `span_id` of the span it happened in
+//!   while traces are exported; `LOG_FORMAT=text` is the human format. Unset, a terminal gets text and anything else (a
 //!   container's log collector) gets JSON. Spec bodies, tokens and passwords are never logged.
-//! - **Traces** are OpenTelemetry spans. Every span gets W3C ids whether or not they are
-//!   exported, so logs, job records (`specdoc status`) and the Redis envelope carry a trace id.
-//!   Export over OTLP/gRPC is on only when `OTEL_EXPORTER_OTLP_ENDPOINT` (or
-//!   `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set; otherwise no exporter, batcher or connection
-//!   exists. The standard `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`,
-//!   `OTEL_TRACES_SAMPLER(_ARG)` and `OTEL_BSP_*` variables are honoured by the SDK.
+//! - **Traces** are OpenTelemetry spans, built only when they are exported: with
+//!   `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) set. Then every span
+//!   has W3C ids, which JSON log lines, job records (`specdoc status`) and the Redis envelope
+//!   carry, and the standard `OTEL_SERVICE_NAME`, `OTEL_RESOURCE_ATTRIBUTES`,
+//!   `OTEL_TRACES_SAMPLER(_ARG)` and `OTEL_BSP_*` variables are honoured by the SDK. Without an
+//!   endpoint there is no exporter, batcher or connection, and no span is built either: building
+//!   spans nobody receives took a quarter of the worker's CPU on small jobs. Log lines then carry
+//!   no trace ids, and a job records the trace context its caller sent, if any
+//!   ([`job_traceparent`]).
 
 use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator};
 use opentelemetry::trace::{TraceContextExt, TracerProvider as _};
@@ -46,6 +49,9 @@ impl Drop for Telemetry {
 
 static INSTALLED: OnceLock<()> = OnceLock::new();
 
+/// Whether spans are built and exported (set by [`init`]).
+static EXPORTING: OnceLock<bool> = OnceLock::new();
+
 /// Installs logging and tracing for a process whose default service name is `service`. Must be
 /// called inside the Tokio runtime (the exporter runs on it). Later calls do nothing, so
 /// in-process tests and `specdoc up` can share it.
@@ -56,9 +62,11 @@ pub fn init(service: &str) -> Telemetry {
         return Telemetry { provider: None };
     }
     opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
-    let (provider, export_error) = tracer_provider(service);
-    let tracer = provider.tracer("specdoc");
-    opentelemetry::global::set_tracer_provider(provider.clone());
+    let (provider, export_error) = match exporting_provider(service) {
+        Ok(provider) => (provider, None),
+        Err(error) => (None, Some(error)),
+    };
+    EXPORTING.get_or_init(|| provider.is_some());
     // Spans reach OpenTelemetry at INFO whatever RUST_LOG says, so a quiet log keeps full traces.
     // Events become span events from WARN up: what went wrong shows in the trace, while routine
     // INFO lines (a job started, completed) stay in the log, which carries the same trace and
@@ -75,11 +83,14 @@ pub fn init(service: &str) -> Telemetry {
         };
         *meta.level() <= floor
     };
-    let otel = tracing_opentelemetry::layer()
-        .with_tracer(tracer)
-        .with_context_activation(false)
-        .with_threads(false)
-        .with_filter(FilterFn::new(traced).with_max_level_hint(Level::INFO));
+    let otel = provider.as_ref().map(|provider| {
+        opentelemetry::global::set_tracer_provider(provider.clone());
+        tracing_opentelemetry::layer()
+            .with_tracer(provider.tracer("specdoc"))
+            .with_context_activation(false)
+            .with_threads(false)
+            .with_filter(FilterFn::new(traced).with_max_level_hint(Level::INFO))
+    });
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
     let json = match std::env::var("LOG_FORMAT").as_deref() {
         Ok("json") => true,
@@ -113,47 +124,45 @@ pub fn init(service: &str) -> Telemetry {
     if let Some(error) = export_error {
         tracing::warn!(%error, "trace export is off: the OTLP exporter could not be built");
     }
-    Telemetry {
-        provider: Some(provider),
-    }
+    Telemetry { provider }
 }
 
-/// The SDK provider, with an OTLP batch exporter when an endpoint is configured.
-fn tracer_provider(service: &str) -> (SdkTracerProvider, Option<String>) {
-    let mut resource = opentelemetry_sdk::Resource::builder();
-    let named_by_env = std::env::var_os("OTEL_SERVICE_NAME").is_some()
-        || std::env::var("OTEL_RESOURCE_ATTRIBUTES").is_ok_and(|a| a.contains("service.name="));
-    if !named_by_env {
-        resource = resource.with_service_name(service.to_owned());
-    }
-    let mut builder = SdkTracerProvider::builder().with_resource(resource.build());
-    let mut export_error = None;
+/// The SDK provider with an OTLP batch exporter, when an endpoint is configured; an error when
+/// the exporter cannot be built.
+fn exporting_provider(service: &str) -> Result<Option<SdkTracerProvider>, String> {
     let configured = [
         "OTEL_EXPORTER_OTLP_ENDPOINT",
         "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT",
     ]
     .iter()
     .any(|name| std::env::var(name).is_ok_and(|v| !v.is_empty()));
-    if configured {
-        match opentelemetry_otlp::SpanExporter::builder()
-            .with_tonic()
-            .build()
-        {
-            Ok(exporter) => {
-                // The async-runtime batcher: tonic needs a Tokio reactor, which the SDK's
-                // thread-based batcher does not have.
-                let batcher =
-                    opentelemetry_sdk::trace::span_processor_with_async_runtime::BatchSpanProcessor::builder(
-                        exporter,
-                        opentelemetry_sdk::runtime::Tokio,
-                    )
-                    .build();
-                builder = builder.with_span_processor(batcher);
-            }
-            Err(error) => export_error = Some(error.to_string()),
-        }
+    if !configured {
+        return Ok(None);
     }
-    (builder.build(), export_error)
+    let exporter = opentelemetry_otlp::SpanExporter::builder()
+        .with_tonic()
+        .build()
+        .map_err(|error| error.to_string())?;
+    let mut resource = opentelemetry_sdk::Resource::builder();
+    let named_by_env = std::env::var_os("OTEL_SERVICE_NAME").is_some()
+        || std::env::var("OTEL_RESOURCE_ATTRIBUTES").is_ok_and(|a| a.contains("service.name="));
+    if !named_by_env {
+        resource = resource.with_service_name(service.to_owned());
+    }
+    // The async-runtime batcher: tonic needs a Tokio reactor, which the SDK's thread-based
+    // batcher does not have.
+    let batcher =
+        opentelemetry_sdk::trace::span_processor_with_async_runtime::BatchSpanProcessor::builder(
+            exporter,
+            opentelemetry_sdk::runtime::Tokio,
+        )
+        .build();
+    Ok(Some(
+        SdkTracerProvider::builder()
+            .with_resource(resource.build())
+            .with_span_processor(batcher)
+            .build(),
+    ))
 }
 
 /// The JSON line of `tracing-subscriber`, plus the OpenTelemetry ids of the current span.
@@ -192,13 +201,24 @@ where
     }
 }
 
-/// The W3C `traceparent` of the current span (empty context: a fresh root is started by the
-/// caller's span, so this is always set while a span is entered).
-pub fn current_traceparent() -> Option<String> {
+/// The W3C `traceparent` of the current span; `None` while no span is built (spans are not
+/// exported) or entered.
+fn current_traceparent() -> Option<String> {
     let context = tracing::Span::current().context();
     let mut carrier = TraceParent(None);
     TraceContextPropagator::new().inject_context(&context, &mut carrier);
     carrier.0
+}
+
+/// The W3C `traceparent` a job submitted now carries: the current span's, which continues the
+/// caller's trace, when spans are exported; otherwise the caller's own (`caller`, from the
+/// request's `traceparent` header), if well-formed.
+pub fn job_traceparent(caller: Option<&str>) -> Option<String> {
+    current_traceparent().or_else(|| {
+        caller
+            .filter(|t| context_of(t).span().span_context().is_valid())
+            .map(str::to_owned)
+    })
 }
 
 /// Makes `parent` (a W3C `traceparent`) the parent of `span`; an absent or malformed value
@@ -213,7 +233,7 @@ pub fn continue_trace(span: &tracing::Span, parent: Option<&str>) {
 }
 
 /// The OpenTelemetry context described by a W3C `traceparent`.
-pub fn context_of(traceparent: &str) -> opentelemetry::Context {
+fn context_of(traceparent: &str) -> opentelemetry::Context {
     TraceContextPropagator::new().extract(&TraceParent(Some(traceparent.to_owned())))
 }
 
@@ -221,6 +241,9 @@ pub fn context_of(traceparent: &str) -> opentelemetry::Context {
 /// submission and a worker's start (times in Unix milliseconds), under `parent`.
 pub fn record_span(name: &'static str, parent: &str, start_ms: i64, end_ms: i64) {
     use opentelemetry::trace::{Span as _, Tracer as _};
+    if EXPORTING.get() != Some(&true) {
+        return;
+    }
     let at = |ms: i64| UNIX_EPOCH + Duration::from_millis(u64::try_from(ms).unwrap_or(0));
     let tracer = opentelemetry::global::tracer("specdoc");
     let mut span = tracer
