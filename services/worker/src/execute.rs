@@ -94,7 +94,15 @@ impl Worker {
         let cancel = CancellationToken::new();
         if let Ok(mut running) = self.running.lock() {
             let (lease, cancel) = (lease.clone(), cancel.clone());
-            running.insert(id, Running { lease, cancel });
+            let completing = false;
+            running.insert(
+                id,
+                Running {
+                    lease,
+                    cancel,
+                    completing,
+                },
+            );
         }
 
         let pipeline = Pipeline {
@@ -259,9 +267,13 @@ impl Worker {
                 }
             };
             for ((job_id, job), renewed) in held.into_iter().zip(renewed) {
-                // A job that ended meanwhile gave its lease back: nothing was lost.
+                // A job that ended meanwhile gave its lease back, and one completing gives it back
+                // with its commit: nothing was lost. (Its completion is fenced by the lease all
+                // the same.)
                 let still_running = self.running.lock().is_ok_and(|running| {
-                    running.get(&job_id).is_some_and(|r| r.lease == job.lease)
+                    running
+                        .get(&job_id)
+                        .is_some_and(|r| r.lease == job.lease && !r.completing)
                 });
                 if !renewed && still_running {
                     tracing::warn!(%job_id, "lease lost; stopping the job");

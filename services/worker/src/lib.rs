@@ -81,6 +81,9 @@ pub fn default_worker_id() -> String {
 pub(crate) struct Running {
     pub(crate) lease: LeaseToken,
     pub(crate) cancel: CancellationToken,
+    /// Set once the job has handed over its completion: its lease then ends with the commit
+    /// (the ack drops it), which a renewal in between finds gone.
+    pub(crate) completing: bool,
 }
 
 /// A worker process's state, shared by its job tasks, signal loops and gRPC API.

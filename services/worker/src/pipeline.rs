@@ -355,6 +355,13 @@ impl Pipeline {
         };
         // Queued behind the job's step events. Once it is committed the job is complete, whatever
         // became of an earlier event; if it is not, the attempt ends as the completion says.
+        // Marked first: the commit's ack ends the lease, and a renewal must not take that for a
+        // lost lease.
+        if let Ok(mut running) = self.worker.running.lock()
+            && let Some(job) = running.get_mut(&self.job.id)
+        {
+            job.completing = true;
+        }
         let completed = self.worker.events.complete(&self.job, completion);
         // The job's work is done: its slot takes the next job while the group commit is pending
         // (a wait that was a third of a small job's time in its slot). The attempt still ends as
