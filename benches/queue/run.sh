@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # `just bench-queue`: no-op-sized jobs through specdoc (scheduler → Redis → worker → Postgres,
 # with events; QUALITY_SCORE on a tiny spec), BullMQ and Celery, on the same Redis in the same
-# run. specdoc runs one round per worker layout; every line is `name: N jobs/s` (specdoc's carry
-# the layout: `specdoc workers=2 slots=32: N jobs/s`), plus specdoc's admission time and submit
-# latency per round (a separate phase of single SubmitJob calls from 64 callers; see the driver).
-#   BENCH_JOBS         jobs per specdoc round and for BullMQ (default 20000)
+# run. specdoc runs one round per worker layout; every line is `name: N jobs/s` (specdoc's
+# carry the layout: `specdoc workers=1 slots=64: N jobs/s`), plus specdoc's admission time and
+# submit latency per round (a separate phase of single SubmitJob calls from 64 callers; see the
+# driver). The first layout's figure is specdoc's headline, printed again as `specdoc: N jobs/s`,
+# as BullMQ's at concurrency 32 is `bullmq: N jobs/s` (and at 64, `bullmq concurrency=64: …`).
+#   BENCH_JOBS         jobs per specdoc round and per BullMQ run (default 20000)
 #   BENCH_LATENCY_JOBS single SubmitJob calls per specdoc round, after its BENCH_JOBS (default 2000)
 #   BENCH_CELERY_JOBS  jobs for Celery (default 2000)
 #   BENCH_ROUNDS       specdoc layouts, WORKERSxSLOTS: that many worker processes, each with
-#                      MAX_CONCURRENT_JOBS=SLOTS (default "1x32 1x64": BullMQ's concurrency, then
-#                      twice it; the suite runs "1x8 1x32 2x32 4x32")
+#                      MAX_CONCURRENT_JOBS=SLOTS (default "1x64 1x32": one worker at its best
+#                      setting, then at BullMQ's concurrency; the suite runs "1x8 1x32 2x32 4x32")
 #   BENCH_PEERS=0      skip BullMQ and Celery
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -17,7 +19,7 @@ cd "$root"
 jobs="${BENCH_JOBS:-20000}"
 latency_jobs="${BENCH_LATENCY_JOBS:-2000}"
 celery_jobs="${BENCH_CELERY_JOBS:-2000}"
-rounds="${BENCH_ROUNDS:-1x32 1x64}"
+rounds="${BENCH_ROUNDS:-1x64 1x32}"
 peers="${BENCH_PEERS:-1}"
 target="${CARGO_TARGET_DIR:-$root/target}"
 eval "$(scripts/ensure.sh redis postgres)"
@@ -64,6 +66,7 @@ LISTEN="127.0.0.1:$port" HTTP_LISTEN="127.0.0.1:$((port + 1))" "$target/release/
 wait_port "$port"
 
 echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB; redis $(redis-server --version | awk '{print $3}'); $jobs jobs per round (celery: $celery_jobs)"
+headline=""
 for round in $rounds; do
   n="${round%x*}" slots="${round#*x}"
   for i in $(seq "$n"); do
@@ -71,14 +74,17 @@ for round in $rounds; do
     LISTEN="127.0.0.1:$p" HTTP_LISTEN="127.0.0.1:$((p + 1))" MAX_CONCURRENT_JOBS="$slots" "$target/release/specdoc-worker" & workers+=($!)
     wait_port "$p"
   done
-  "$target/release/examples/bench_queue" "http://127.0.0.1:$port" "$database_url" "$jobs" 64 "$latency_jobs" |
-    sed "s/^specdoc/specdoc workers=$n slots=$slots/"
+  result="$("$target/release/examples/bench_queue" "http://127.0.0.1:$port" "$database_url" "$jobs" 64 "$latency_jobs")"
+  echo "$result" | sed "s/^specdoc/specdoc workers=$n slots=$slots/"
+  [ -n "$headline" ] || headline="$(echo "$result" | grep -m1 '^specdoc: ')"
   stop_workers
 done
+echo "$headline"
 [ "$peers" = 1 ] || exit 0
 
 cp benches/queue/bullmq.mjs "$cache/node/"
-node "$cache/node/bullmq.mjs" "$redis_url" "$jobs"
+node "$cache/node/bullmq.mjs" "$redis_url" "$jobs" 32
+node "$cache/node/bullmq.mjs" "$redis_url" "$jobs" 64
 
 (cd benches/queue && BENCH_REDIS="$redis_url/15" exec "$cache/venv/bin/celery" -A celery_bench worker --pool threads --concurrency 32 --loglevel warning >/dev/null 2>&1) & pids+=($!)
 sleep 3
