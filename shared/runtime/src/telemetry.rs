@@ -2,8 +2,9 @@
 //!
 //! - **Logs** go to stderr, filtered by `RUST_LOG` (default `info`). `LOG_FORMAT=json` writes
 //!   one JSON object per line, with the `trace_id` and `span_id` of the span it happened in
-//!   while traces are exported; `LOG_FORMAT=text` is the human format. Unset, a terminal gets text and anything else (a
-//!   container's log collector) gets JSON. Spec bodies, tokens and passwords are never logged.
+//!   while traces are exported; `LOG_FORMAT=text` is the human format. Unset, a terminal gets
+//!   text and anything else (a container's log collector) gets JSON. Spec bodies, tokens and
+//!   passwords are never logged.
 //! - **Traces** are OpenTelemetry spans, built only when they are exported: with
 //!   `OTEL_EXPORTER_OTLP_ENDPOINT` (or `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) set. Then every span
 //!   has W3C ids, which JSON log lines, job records (`specdoc status`) and the Redis envelope
