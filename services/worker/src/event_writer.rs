@@ -18,10 +18,10 @@
 //! bench-queue`, one worker, 20,000 jobs): one loop was busy nine tenths of the run and held the
 //! worker to 4,800–4,900 jobs/s at 64 slots, where two did 5,700–6,600 at the same CPU per job
 //! (at 32 slots 5,000–5,500 against 4,600–4,900); four did worse (5,000: twice the database's
-//! CPU per job, in groups a quarter the size). A statement's cost is still
-//! mostly fixed, which is why there are not more, and why fewer slots keep one loop: at 4 and
-//! 8 slots, groups are small already, and two loops cost the database half as much again per
-//! job for less throughput.
+//! CPU per job, in groups a quarter the size). A statement's cost is still mostly fixed, which
+//! is why there are not more, and why fewer slots keep one loop: at 4 and 8 slots, groups are
+//! small already, and two loops cost the database half as much again per job for less
+//! throughput.
 //!
 //! A loop handles writes in the order they came, so a job's events are committed and published
 //! in the order it made them, and its completion after them. A job learns of a write's outcome (a

@@ -93,8 +93,7 @@ impl Worker {
         }
         let cancel = CancellationToken::new();
         if let Ok(mut running) = self.running.lock() {
-            let (lease, cancel) = (lease.clone(), cancel.clone());
-            let completing = false;
+            let (lease, cancel, completing) = (lease.clone(), cancel.clone(), false);
             running.insert(
                 id,
                 Running {
