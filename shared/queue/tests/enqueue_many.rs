@@ -2,6 +2,9 @@
 //! job, and `Queue::dequeue_many` leases jobs in the order of one `dequeue` per job.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod common;
+
+use common::queue;
 use specdoc_core::{JobId, JobType, Priority, TeamId};
 use specdoc_proto::queue::v1::JobEnvelope;
 use specdoc_queue::Queue;
@@ -16,16 +19,6 @@ fn envelope(team: &str, priority: Priority) -> (JobEnvelope, TeamId, Priority) {
         ..Default::default()
     };
     (env, TeamId::parse_field(team).unwrap(), priority)
-}
-
-/// A queue of its own on the shared Redis.
-async fn queue() -> Queue {
-    Queue::connect(
-        &specdoc_testkit::redis_url(),
-        &specdoc_testkit::unique_prefix(),
-    )
-    .await
-    .unwrap()
 }
 
 async fn drain(queue: &Queue) -> Vec<String> {

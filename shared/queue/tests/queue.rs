@@ -1,20 +1,13 @@
 //! The queue against a real Redis, each test under its own key prefix.
 #![allow(clippy::unwrap_used, missing_docs)]
 
+mod common;
+
+use common::queue;
 use specdoc_core::{JobId, JobType, Priority, TeamId};
 use specdoc_proto::job::v1 as job_pb;
 use specdoc_proto::queue::v1::{EventRecord, JobEnvelope};
-use specdoc_queue::Queue;
 use std::time::Duration;
-
-async fn queue() -> Queue {
-    Queue::connect(
-        &specdoc_testkit::redis_url(),
-        &specdoc_testkit::unique_prefix(),
-    )
-    .await
-    .unwrap()
-}
 
 fn envelope(team: &str, priority: Priority) -> (JobEnvelope, TeamId) {
     let env = JobEnvelope {
