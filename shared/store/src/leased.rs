@@ -1,14 +1,15 @@
 //! Writes a worker makes under a job's lease, committed in groups: starts of attempts, step
-//! events and completions of many running jobs share one transaction ([`Store::record_leased`]).
+//! events and completions of many running jobs commit together ([`Store::record_leased`]).
 //!
 //! The worker reads what it leased in one statement ([`Store::startable`]) and starts running at
 //! once; the start is recorded with the attempt's next writes. Each write is still its own
 //! compare-and-set: a start on the job being startable and on the attempt before, anything else
 //! on the job running under the writer's lease. A job whose lease moved on gets `None` in its
-//! place and the others are unaffected. On Postgres a group costs a fixed number of statements
-//! whatever its size, and a job's writes of one group are one update of its row (a small job's
-//! start, step events and completion often share one): on the typed pool, each column of the
-//! writes is bound as one array that `unnest` turns back into rows.
+//! place and the others are unaffected. On Postgres a group of any size is one statement, which
+//! commits on its own: a job's writes of one group are one update of its row (a small job's
+//! start, step events and completion often share one), and the jobs it completes get their
+//! results and rollups in the same statement. On the typed pool, each column of the writes is
+//! bound as one array that `unnest` turns back into rows.
 //! SQLite, a single process's embedded database, takes them one by one in the same transaction.
 
 use crate::lifecycle::change;
@@ -18,7 +19,7 @@ use specdoc_core::{
     Job, JobEvent, JobId, JobState, LeaseToken, NewEvent, OutputFormat, Step, StepStatus,
     now_millis,
 };
-use sqlx::postgres::{PgArguments, PgConnection};
+use sqlx::postgres::{PgArguments, PgPool};
 use sqlx::{Any, Postgres, Row, Transaction};
 use std::collections::HashMap;
 use std::sync::LazyLock;
@@ -198,7 +199,8 @@ impl Store {
         Ok(ids.iter().map(|id| startable.remove(id)).collect())
     }
 
-    /// Records starts, step events and completions of running jobs in one transaction,
+    /// Records starts, step events and completions of running jobs atomically (on Postgres in one
+    /// statement, on SQLite in one transaction),
     /// returning each write's event (`None` where the lease no longer holds, or the attempt
     /// could not start). Writes of one job are applied in the order given: its start first, its
     /// completion last. A database error fails them all, and each job treats it as transient.
@@ -211,11 +213,7 @@ impl Store {
             tx.commit().await?;
             return Ok(recorded);
         };
-        let mut tx = typed.begin().await?;
-        let (recorded, finished) = record_postgres(&mut tx, writes, now).await?;
-        rollups::record_finished_typed(&mut tx, &rules_of(finished)).await?;
-        tx.commit().await?;
-        Ok(recorded)
+        record_postgres(typed, writes, now).await
     }
 
     /// Records step events of running jobs, in order, in one transaction; see
@@ -387,9 +385,11 @@ const WRITER_MAY_CHANGE: &str = "CASE WHEN x.start_attempt IS NULL \
 const START_COLUMNS: &str = "attempt = COALESCE(x.start_attempt, jobs.attempt), \
     started_at = COALESCE(x.start_at, jobs.started_at)";
 
-/// A group's jobs as the input of a batch statement: an array per column, bound as `$1`…`$13`
-/// and read back as rows by `unnest` ([`INPUT_ARRAYS`]). Each job carries its events of the
-/// group ([`Run`]); a job's writes always have one.
+/// A group's writes as the parameters of its statement ([`GROUP`]): its jobs as an array per
+/// column, bound as `$1`…`$19` and read back as rows by `unnest` ([`INPUT_ARRAYS`]), each job
+/// with its events of the group ([`Run`]; a job's writes always have one) and, if the group
+/// completes it, its results; then the group's time, the shard of its rollup rows, and the
+/// rules each completed job failed and its documents, as `(job, …)` pairs.
 #[derive(Default)]
 struct Input<'w> {
     job_id: Vec<String>,
@@ -405,6 +405,21 @@ struct Input<'w> {
     more_events: Vec<Option<String>>,
     last_step: Vec<Option<&'static str>>,
     last_progress: Vec<i64>,
+    completes: Vec<bool>,
+    score: Vec<Option<i64>>,
+    is_degraded: Vec<i64>,
+    reason: Vec<Option<&'w str>>,
+    report: Vec<Option<&'w [u8]>>,
+    rule_set: Vec<Option<i64>>,
+    shard: Option<i64>,
+    /// The distinct sets of failing rules of the group's completions, and their rules as
+    /// `(set, rule)` pairs: the jobs of one scorer on similar specs share theirs.
+    rule_sets: Vec<&'w [String]>,
+    set_id: Vec<i64>,
+    set_rule: Vec<&'w str>,
+    document_job: Vec<String>,
+    document_format: Vec<&'static str>,
+    document_content: Vec<&'w [u8]>,
 }
 
 impl<'w> Input<'w> {
@@ -423,11 +438,45 @@ impl<'w> Input<'w> {
         self.more_events.push(run.more_events);
         self.last_step.push(run.last_step);
         self.last_progress.push(i64::from(run.last_progress));
+        let results = job.completion.map(|(_, completion)| &completion.results);
+        self.completes.push(results.is_some());
+        let quality = results.and_then(|r| r.quality.as_ref());
+        self.score
+            .push(quality.map(|(overall, _)| i64::from(*overall)));
+        self.report
+            .push(quality.map(|(_, report)| report.as_slice()));
+        self.is_degraded
+            .push(i64::from(results.is_some_and(|r| r.degraded.is_some())));
+        self.reason
+            .push(results.and_then(|r| r.degraded.as_deref()));
+        let Some(results) = results else {
+            self.rule_set.push(None);
+            return;
+        };
+        self.shard.get_or_insert(rollups::shard_of(job.job));
+        let rules = results.failing_rules.as_slice();
+        let set = match self.rule_sets.iter().position(|set| *set == rules) {
+            Some(set) => set,
+            None => {
+                self.rule_sets.push(rules);
+                for rule in rules {
+                    self.set_id.push(self.rule_sets.len() as i64 - 1);
+                    self.set_rule.push(rule);
+                }
+                self.rule_sets.len() - 1
+            }
+        };
+        self.rule_set.push(Some(set as i64));
+        for (format, content) in &results.documents {
+            self.document_job.push(job.job.to_string());
+            self.document_format.push(format.as_str());
+            self.document_content.push(content);
+        }
     }
 
-    /// Binds the columns as `$1`…`$13`.
-    fn bind<'q>(self, query: PgQuery<'q>) -> PgQuery<'q> {
-        query
+    /// The statement with its parameters bound, the group's time `now` among them.
+    fn bind(self, now: i64) -> PgQuery<'w> {
+        sqlx::query(GROUP.as_str())
             .bind(self.job_id)
             .bind(self.lease)
             .bind(self.start_attempt)
@@ -441,138 +490,64 @@ impl<'w> Input<'w> {
             .bind(self.more_events)
             .bind(self.last_step)
             .bind(self.last_progress)
+            .bind(self.completes)
+            .bind(self.score)
+            .bind(self.is_degraded)
+            .bind(self.reason)
+            .bind(self.report)
+            .bind(self.rule_set)
+            .bind(now)
+            .bind(self.shard.unwrap_or(0))
+            .bind(self.set_id)
+            .bind(self.set_rule)
+            .bind(self.document_job)
+            .bind(self.document_format)
+            .bind(self.document_content)
     }
 }
 
 /// A query of the typed pool.
 type PgQuery<'q> = sqlx::query::Query<'q, Postgres, PgArguments>;
 
-/// The arrays of an [`Input`], and the columns `unnest` makes of them.
+/// The arrays of an [`Input`]'s jobs, and the columns `unnest` makes of them.
 const INPUT_ARRAYS: &str = "$1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[], \
     $6::text[], $7::text[], $8::text[], $9::bigint[], $10::text[], $11::text[], $12::text[], \
-    $13::bigint[]";
+    $13::bigint[], $14::boolean[], $15::bigint[], $16::bigint[], $17::text[], $18::bytea[], \
+    $19::bigint[]";
 const INPUT_COLUMNS: &str = "job_id, lease, start_attempt, start_at, n, first_step, \
     first_status, first_state, first_progress, first_message, more_events, last_step, \
-    last_progress";
+    last_progress, completes, score, is_degraded, reason, report, rule_set";
 
-/// A group's writes on Postgres: one statement for the jobs it does not complete (starts and
-/// step events) and one for those it completes; returns each write's event and the jobs
-/// completed.
-async fn record_postgres<'w>(
-    tx: &mut PgConnection,
-    writes: &'w [LeasedWrite],
+/// A group's writes on Postgres, in one statement that commits on its own ([`GROUP`]);
+/// returns each write's event.
+async fn record_postgres(
+    pool: &PgPool,
+    writes: &[LeasedWrite],
     now: i64,
-) -> Result<(Vec<Option<JobEvent>>, Finished<'w>)> {
-    let (completing, advancing): (Vec<_>, Vec<_>) = JobWrites::of(writes)
-        .into_iter()
-        .partition(|job| job.completion.is_some());
-    let mut recorded = vec![None; writes.len()];
-    let advanced = advance_postgres(tx, &advancing, now).await?;
-    for (job, changed) in advancing.iter().zip(advanced) {
-        if let Some((last_seq, attempt)) = changed {
-            job.recorded(last_seq, attempt, now, &mut recorded);
-        }
-    }
-    let completed = complete_postgres(tx, &completing, now).await?;
-    let mut finished = Vec::with_capacity(completed.len());
-    for (job, done) in completing.iter().zip(completed) {
-        if let (Some(done), Some((_, completion))) = (done, job.completion) {
-            let (last_seq, attempt) = (done.last_seq as i64, i64::from(done.attempt));
-            job.recorded(last_seq, attempt, now, &mut recorded);
-            finished.push((done, completion));
-        }
-    }
-    Ok((recorded, finished))
-}
-
-/// Starts and step events of jobs the group does not complete, in one statement: per job, the
-/// guarded update (starting the attempt, if the group does) advances `last_seq` by its number
-/// of events `n`, and its events, in order, become one `job_events` row that takes the numbers
-/// skipped over; the last sets the job's current step. Per job, its `last_seq` and attempt
-/// after the update; `None` where the update did not apply.
-async fn advance_postgres(
-    tx: &mut PgConnection,
-    jobs: &[JobWrites<'_>],
-    now: i64,
-) -> Result<Vec<Option<(i64, i64)>>> {
+) -> Result<Vec<Option<JobEvent>>> {
+    let jobs = JobWrites::of(writes);
     let mut input = Input::default();
-    for job in jobs {
+    for job in &jobs {
         if let Some(run) = job.row() {
             input.push(job, run);
         }
     }
-    if input.job_id.is_empty() {
-        return Ok(vec![None; jobs.len()]);
-    }
-    let rows = input
-        .bind(sqlx::query(ADVANCE.as_str()))
-        .bind(now)
-        .fetch_all(tx)
-        .await?;
+    let rows = input.bind(now).fetch_all(pool).await?;
     // (job, lease) → (its last_seq after the update, its attempt).
     let mut changed: HashMap<(String, String), (i64, i64)> = HashMap::new();
     for row in &rows {
         let key = (row.try_get("id")?, row.try_get("lease")?);
         changed.insert(key, (row.try_get("last_seq")?, row.try_get("attempt")?));
     }
-    Ok(jobs
-        .iter()
-        .map(|job| changed.remove(&(job.job.to_string(), job.lease.to_owned())))
-        .collect())
-}
-
-/// All completions in one statement (the guarded update, the job's events of the group as one
-/// row, its completion's event last, and the quality reports), plus one insert per document for
-/// documentation jobs.
-async fn complete_postgres(
-    tx: &mut PgConnection,
-    jobs: &[JobWrites<'_>],
-    now: i64,
-) -> Result<Vec<Option<Job>>> {
-    let mut input = Input::default();
-    let (mut score, mut is_degraded, mut reason, mut report) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    for job in jobs {
-        let (Some((_, c)), Some(run)) = (job.completion, job.row()) else {
-            continue;
-        };
-        input.push(job, run);
-        let quality = c.results.quality.as_ref();
-        score.push(quality.map(|(overall, _)| i64::from(*overall)));
-        report.push(quality.map(|(_, report)| report.as_slice()));
-        is_degraded.push(i64::from(c.results.degraded.is_some()));
-        reason.push(c.results.degraded.as_deref());
-    }
-    if input.job_id.is_empty() {
-        return Ok(vec![None; jobs.len()]);
-    }
-    let rows = input
-        .bind(sqlx::query(COMPLETE.as_str()))
-        .bind(now)
-        .bind(score)
-        .bind(is_degraded)
-        .bind(reason)
-        .bind(report)
-        .fetch_all(&mut *tx)
-        .await?;
-    let mut completed: HashMap<JobId, Job> = HashMap::new();
-    for row in &rows {
-        let job = rows::job(row)?;
-        completed.insert(job.id, job);
-    }
-    for job in jobs {
-        if let (true, Some((_, completion))) = (completed.contains_key(&job.job), job.completion) {
-            for (format, content) in &completion.results.documents {
-                sqlx::query(INSERT_DOCUMENT)
-                    .bind(completion.job.to_string())
-                    .bind(format.as_str())
-                    .bind(content.as_slice())
-                    .execute(&mut *tx)
-                    .await?;
-            }
+    let mut recorded = vec![None; writes.len()];
+    for job in &jobs {
+        if let Some((last_seq, attempt)) =
+            changed.remove(&(job.job.to_string(), job.lease.to_owned()))
+        {
+            job.recorded(last_seq, attempt, now, &mut recorded);
         }
     }
-    Ok(jobs.iter().map(|job| completed.remove(&job.job)).collect())
+    Ok(recorded)
 }
 
 /// A group's writes on SQLite, a single process's embedded database: one by one, in order, in
@@ -677,41 +652,47 @@ static STARTABLE: LazyLock<String> = LazyLock::new(|| {
         prefixed_job_columns()
     )
 });
-static ADVANCE: LazyLock<String> = LazyLock::new(|| {
+/// A group's writes in one statement. Per job, the guarded update (starting the attempt, if
+/// the group does, and completing the job, if it does) advances `last_seq` by its number of
+/// events `n`, and its events, in order, become one `job_events` row that takes the numbers
+/// skipped over; the last sets the job's current step (a completion's is `store`). The jobs it
+/// completes also get their quality report, their documents and their rollup rows. Returns the
+/// jobs it changed, with the writer's lease, `last_seq` and attempt.
+static GROUP: LazyLock<String> = LazyLock::new(|| {
+    let completed = |then: &str, column: &str| {
+        format!("{column} = CASE WHEN x.completes THEN {then} ELSE jobs.{column} END")
+    };
     format!(
         "WITH input AS (SELECT * FROM unnest({INPUT_ARRAYS}) AS x({INPUT_COLUMNS})), \
-         changed AS (UPDATE jobs SET state = 'processing', lease_token = x.lease, {START_COLUMNS}, \
+         changed AS (UPDATE jobs SET \
+             state = CASE WHEN x.completes THEN 'completed' ELSE 'processing' END, \
+             lease_token = CASE WHEN x.completes THEN NULL ELSE x.lease END, \
+             {finished_at}, {quality_score}, {degraded}, {degraded_reason}, {START_COLUMNS}, \
              last_seq = jobs.last_seq + x.n, current_step = x.last_step, progress = x.last_progress \
            FROM input x \
            WHERE {BY_PRIMARY_KEY} AND jobs.id = x.job_id AND {WRITER_MAY_CHANGE} \
-           RETURNING jobs.id, jobs.last_seq, jobs.attempt, x.*), \
+           RETURNING jobs.id, jobs.team_id, jobs.service_name, jobs.job_type, jobs.state, \
+             jobs.created_at, jobs.started_at, jobs.finished_at, jobs.last_seq, jobs.attempt, \
+             jobs.quality_score, jobs.degraded, x.*), \
          recorded AS (INSERT INTO job_events ({EVENT_RUN_COLUMNS}) \
            SELECT id, last_seq - n + 1, attempt, first_step, first_status, first_state, \
-             first_progress, first_message, $14, more_events, last_seq \
-           FROM changed) \
-         SELECT id, last_seq, attempt, lease FROM changed"
-    )
-});
-static COMPLETE: LazyLock<String> = LazyLock::new(|| {
-    format!(
-        "WITH input AS (SELECT * FROM unnest({INPUT_ARRAYS}, $15::bigint[], $16::bigint[], \
-           $17::text[], $18::bytea[]) AS x({INPUT_COLUMNS}, score, is_degraded, reason, report)), \
-         changed AS (UPDATE jobs SET state = 'completed', finished_at = $14, progress = 100, \
-           current_step = 'store', quality_score = x.score, degraded = x.is_degraded, \
-           degraded_reason = x.reason, lease_token = NULL, {START_COLUMNS}, \
-           last_seq = jobs.last_seq + x.n \
-           FROM input x \
-           WHERE {BY_PRIMARY_KEY} AND jobs.id = x.job_id AND {WRITER_MAY_CHANGE} \
-           RETURNING {returned}, x.report, x.n, x.first_step, x.first_status, x.first_state, \
-             x.first_progress, x.first_message, x.more_events), \
-         recorded AS (INSERT INTO job_events ({EVENT_RUN_COLUMNS}) \
-           SELECT id, last_seq - n + 1, attempt, first_step, first_status, first_state, \
-             first_progress, first_message, $14, more_events, last_seq \
+             first_progress, first_message, $20, more_events, last_seq \
            FROM changed), \
+         completed AS (SELECT * FROM changed WHERE completes), \
          reports AS (INSERT INTO job_quality (job_id, report) \
-           SELECT id, report FROM changed WHERE report IS NOT NULL) \
-         SELECT {JOB_COLUMNS} FROM changed",
-        returned = prefixed_job_columns(),
+           SELECT id, report FROM completed WHERE report IS NOT NULL), \
+         documents AS (INSERT INTO job_documents (job_id, format, content) \
+           SELECT d.job_id, d.format, d.content \
+           FROM unnest($24::text[], $25::text[], $26::bytea[]) AS d (job_id, format, content) \
+           JOIN completed ON completed.id = d.job_id), \
+         {rollups} \
+         SELECT id, lease, last_seq, attempt FROM changed",
+        finished_at = completed("$20", "finished_at"),
+        quality_score = completed("x.score", "quality_score"),
+        degraded = completed("x.is_degraded", "degraded"),
+        degraded_reason = completed("x.reason", "degraded_reason"),
+        rollups =
+            rollups::completed_upserts("completed", "$21", "unnest($22::bigint[], $23::text[])"),
     )
 });
 

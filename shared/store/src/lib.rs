@@ -157,6 +157,13 @@ impl Store {
                 PgPoolOptions::new()
                     .max_connections(TYPED_CONNECTIONS)
                     .acquire_timeout(Duration::from_secs(5))
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute("SET plan_cache_mode = force_generic_plan")
+                                .await?;
+                            Ok(())
+                        })
+                    })
                     .connect_lazy_with(PgConnectOptions::from_str(&url)?),
             ),
             Backend::Sqlite => None,

@@ -1,4 +1,5 @@
-//! Daily statistics rollups: written in the transaction that finishes a job, read by GetStats.
+//! Daily statistics rollups: written in the transaction (or the statement) that finishes a job,
+//! read by GetStats.
 //!
 //! Reading statistics never scans `jobs`' history: a team's window of days is a few hundred
 //! rollup rows whether it ran a hundred jobs or a million. Percentiles come from log-scale
@@ -6,8 +7,7 @@
 
 use crate::rows;
 use crate::{Backend, Result, Store};
-use specdoc_core::{Job, JobState, TeamId, UnixMillis};
-use sqlx::postgres::PgConnection;
+use specdoc_core::{Job, JobId, JobState, TeamId, UnixMillis};
 use sqlx::{Any, Row, Transaction};
 use std::collections::BTreeMap;
 use std::sync::LazyLock;
@@ -24,8 +24,8 @@ const TOP_RULES: i64 = 10;
 /// The shard of a group of finished jobs' rollup rows: the first job's id's last hex digit,
 /// random in a v7 UUID. Concurrent groups mostly write different rows; one group's jobs share
 /// theirs, so a rule that fifty jobs of the group failed is one row updated, not fifty.
-fn shard_of(job: &Job) -> i64 {
-    let id = job.id.to_string();
+pub(crate) fn shard_of(id: JobId) -> i64 {
+    let id = id.to_string();
     id.get(id.len() - 1..)
         .and_then(|digit| i64::from_str_radix(digit, 16).ok())
         .unwrap_or(0)
@@ -121,71 +121,41 @@ pub struct Stats {
 /// Rows per rollup statement on SQLite: bounded binds, whatever the group's size.
 const ROLLUP_CHUNK: usize = 200;
 
-/// What a column of a rollup table holds.
-#[derive(Debug, Clone, Copy)]
-enum Kind {
-    Int,
-    Text,
-}
-
 /// A rollup table: the columns of its key, then its amounts (bigint counters an upsert adds to).
 struct Table {
     name: &'static str,
-    key: &'static [(&'static str, Kind)],
+    key: &'static [&'static str],
     amounts: &'static [&'static str],
 }
 
 const DAILY: Table = Table {
     name: "stats_daily",
     key: &[
-        ("day", Kind::Int),
-        ("team_id", Kind::Text),
-        ("service_name", Kind::Text),
-        ("job_type", Kind::Text),
-        ("state", Kind::Text),
-        ("shard", Kind::Int),
+        "day",
+        "team_id",
+        "service_name",
+        "job_type",
+        "state",
+        "shard",
     ],
     amounts: &["jobs", "degraded", "scored", "score_sum"],
 };
 
 const DURATIONS: Table = Table {
     name: "stats_durations",
-    key: &[
-        ("day", Kind::Int),
-        ("team_id", Kind::Text),
-        ("job_type", Kind::Text),
-        ("metric", Kind::Text),
-        ("bucket", Kind::Int),
-        ("shard", Kind::Int),
-    ],
+    key: &["day", "team_id", "job_type", "metric", "bucket", "shard"],
     amounts: &["jobs"],
 };
 
 const RULES: Table = Table {
     name: "stats_rule_failures",
-    key: &[
-        ("day", Kind::Int),
-        ("team_id", Kind::Text),
-        ("rule_id", Kind::Text),
-        ("shard", Kind::Int),
-    ],
+    key: &["day", "team_id", "rule_id", "shard"],
     amounts: &["jobs"],
 };
 
 impl Table {
-    /// Its columns with their kinds, key first.
-    fn columns(&self) -> impl Iterator<Item = (&'static str, Kind)> + '_ {
-        self.key
-            .iter()
-            .copied()
-            .chain(self.amounts.iter().map(|amount| (*amount, Kind::Int)))
-    }
-
     /// `INSERT INTO table (columns) {rows} ON CONFLICT (key) DO UPDATE SET` each amount added.
     fn upsert(&self, rows: &str) -> String {
-        let names = |columns: &mut dyn Iterator<Item = &'static str>| {
-            columns.collect::<Vec<_>>().join(", ")
-        };
         let added: Vec<String> = self
             .amounts
             .iter()
@@ -194,8 +164,8 @@ impl Table {
         format!(
             "INSERT INTO {} ({}) {rows} ON CONFLICT ({}) DO UPDATE SET {}",
             self.name,
-            names(&mut self.columns().map(|(name, _)| name)),
-            names(&mut self.key.iter().map(|(name, _)| *name)),
+            [self.key, self.amounts].concat().join(", "),
+            self.key.join(", "),
             added.join(", ")
         )
     }
@@ -207,7 +177,7 @@ fn sums<'a>(finished: &'a [(Job, &'a [String])]) -> [Upsert<'a>; 3] {
     let mut daily = Upsert::new(&DAILY);
     let mut durations = Upsert::new(&DURATIONS);
     let mut rules = Upsert::new(&RULES);
-    let shard = Int(finished.first().map_or(0, |(job, _)| shard_of(job)));
+    let shard = Int(finished.first().map_or(0, |(job, _)| shard_of(job.id)));
     for (job, failing_rules) in finished {
         let Some(finished_at) = job.finished_at else {
             continue;
@@ -250,11 +220,78 @@ fn sums<'a>(finished: &'a [(Job, &'a [String])]) -> [Upsert<'a>; 3] {
     [daily, durations, rules]
 }
 
+/// [`sums`] computed by Postgres, inside the statement that completes a group's jobs: the three
+/// upserts as data-modifying CTEs (`daily`, `durations`, `rules`) for the jobs in `completed` (a
+/// relation of their updated `jobs` columns, and `rule_set`: the set of rules each failed), in
+/// shard `shard`, with the rules of each set in `rule_sets` (a relation of `(set, rule id)`).
+/// Jobs are counted per set before the sets' rules are, so fifty jobs that failed the same ten
+/// rules are ten rows to add up, not five hundred. Rows go in key order, as [`sums`]' do. The
+/// group then needs no rollup statement of its own, nor a transaction around the two.
+pub(crate) fn completed_upserts(completed: &str, shard: &str, rule_sets: &str) -> String {
+    let day = format!("finished_at / {DAY_MILLIS}");
+    let daily = DAILY.upsert(&format!(
+        "SELECT {day}, team_id, service_name, job_type, state, {shard}, COUNT(*), SUM(degraded), \
+         COUNT(quality_score), COALESCE(SUM(quality_score), 0) FROM {completed} \
+         GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5"
+    ));
+    let durations = DURATIONS.upsert(&format!(
+        "SELECT {day}, team_id, job_type, metric, {bucket}, {shard}, COUNT(*) FROM {completed}, \
+         LATERAL (VALUES ('wait', started_at - created_at), ('run', finished_at - started_at)) \
+           AS m (metric, millis) \
+         WHERE started_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4, 5",
+        bucket = bucket_sql("millis"),
+    ));
+    let rules = RULES.upsert(&format!(
+        "SELECT p.day, p.team_id, s.rule_id, {shard}, SUM(p.jobs) \
+         FROM (SELECT {day} AS day, team_id, rule_set, COUNT(*) AS jobs FROM {completed} \
+               GROUP BY 1, 2, 3) AS p \
+         JOIN {rule_sets} AS s (rule_set, rule_id) ON s.rule_set = p.rule_set \
+         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+    ));
+    format!("daily AS ({daily}), durations AS ({durations}), rules AS ({rules})")
+}
+
+/// [`bucket_of`] in Postgres' SQL, of the milliseconds in `millis`: the number of bucket
+/// thresholds it reaches, a binary search (`width_bucket`) in [`BUCKET_THRESHOLDS`], with no
+/// logarithm to compute (Postgres' are `numeric` or base 10, slow or off by one at a power of
+/// two).
+fn bucket_sql(millis: &str) -> String {
+    format!(
+        "width_bucket({millis}, '{{{}}}'::bigint[])",
+        BUCKET_THRESHOLDS
+            .iter()
+            .map(i64::to_string)
+            .collect::<Vec<_>>()
+            .join(",")
+    )
+}
+
+/// Bucket thresholds: the `i`-th (from 1) is the least duration [`bucket_of`] puts in bucket
+/// `i` or above, up to bucket 160 (2^40 ms, 35 years; longer runs share it).
+static BUCKET_THRESHOLDS: LazyLock<Vec<i64>> = LazyLock::new(|| {
+    (1..=160)
+        .map(|bucket| {
+            // The least `millis` with `bucket_of(millis) >= bucket`: bucket_of never decreases.
+            let (mut low, mut high) = (1_i64, 1_i64 << 41);
+            while low < high {
+                let middle = low + (high - low) / 2;
+                if bucket_of(middle) >= bucket {
+                    high = middle;
+                } else {
+                    low = middle + 1;
+                }
+            }
+            low
+        })
+        .collect()
+});
+
 /// Adds jobs that just finished (each with the distinct rules it failed) to the rollups, inside
 /// the transaction that finished them, as its last statements: a row's lock is then held only
 /// until the commit. The jobs are first summed per rollup row, so a group of jobs costs one
 /// upsert per table (one statement in all on Postgres); rows go in key order, so concurrent
-/// groups lock them in the same order. The workers' groups take [`record_finished_typed`].
+/// groups lock them in the same order. On Postgres the workers' groups of completions take
+/// [`completed_upserts`] instead.
 pub(crate) async fn record_finished(
     tx: &mut Transaction<'_, Any>,
     backend: Backend,
@@ -287,53 +324,6 @@ pub(crate) async fn record_finished(
     Ok(())
 }
 
-/// [`record_finished`] on the typed pool: one statement of constant text whatever the group
-/// (prepared once per connection), each table's rows bound as one array per column.
-pub(crate) async fn record_finished_typed(
-    tx: &mut PgConnection,
-    finished: &[(Job, &[String])],
-) -> Result<()> {
-    if finished.is_empty() {
-        return Ok(());
-    }
-    let mut query = sqlx::query(TYPED_UPSERT.as_str());
-    for table in sums(finished) {
-        let rows = table.rows();
-        for (column, (_, kind)) in table.table.columns().enumerate() {
-            let values = rows.iter().map(|row| row[column]);
-            query = match kind {
-                Kind::Int => query.bind(values.map(Value::int).collect::<Vec<_>>()),
-                Kind::Text => query.bind(values.map(Value::text).collect::<Vec<_>>()),
-            };
-        }
-    }
-    query.execute(tx).await?;
-    Ok(())
-}
-
-/// The three upserts of [`record_finished_typed`] in one statement, the first two as
-/// data-modifying CTEs, each fed by `unnest` of its columns' arrays.
-static TYPED_UPSERT: LazyLock<String> = LazyLock::new(|| {
-    let mut next = 0;
-    let statements: Vec<String> = [&DAILY, &DURATIONS, &RULES]
-        .iter()
-        .map(|table| {
-            let arrays: Vec<String> = table
-                .columns()
-                .map(|(_, kind)| {
-                    next += 1;
-                    match kind {
-                        Kind::Int => format!("${next}::bigint[]"),
-                        Kind::Text => format!("${next}::text[]"),
-                    }
-                })
-                .collect();
-            table.upsert(&format!("SELECT * FROM unnest({})", arrays.join(", ")))
-        })
-        .collect();
-    chained(statements)
-});
-
 /// Statements as one: all but the last as data-modifying CTEs (one round trip).
 fn chained(mut statements: Vec<String>) -> String {
     let last = statements.pop().unwrap_or_default();
@@ -355,24 +345,6 @@ enum Value<'a> {
     Text(&'a str),
 }
 use Value::{Int, Text};
-
-impl<'a> Value<'a> {
-    /// The value of an integer column (a table declares its columns' kinds, so it is one).
-    fn int(self) -> i64 {
-        match self {
-            Int(n) => n,
-            Text(_) => 0,
-        }
-    }
-
-    /// The value of a text column.
-    fn text(self) -> &'a str {
-        match self {
-            Text(text) => text,
-            Int(_) => "",
-        }
-    }
-}
 
 /// A rollup row: its key, then its amounts.
 type RollupRow<'a> = Vec<Value<'a>>;
@@ -668,5 +640,45 @@ mod tests {
         assert!((p.p50_millis / exact_p50 - 1.0).abs() <= 0.09, "{p:?}");
         assert!((p.p95_millis / exact_p95 - 1.0).abs() <= 0.09, "{p:?}");
         assert_eq!(p.samples, 1000);
+    }
+
+    /// Durations to check a bucketing on: every one up to 100 s, negative ones, and each
+    /// threshold with its neighbours up to 2^40 ms.
+    fn durations_to_check() -> Vec<i64> {
+        let mut durations: Vec<i64> = (-3..=100_000).collect();
+        for threshold in BUCKET_THRESHOLDS.iter() {
+            durations.extend([threshold - 1, *threshold, threshold + 1]);
+        }
+        durations
+    }
+
+    #[test]
+    fn bucket_thresholds_reproduce_bucket_of() {
+        for millis in durations_to_check() {
+            // `width_bucket`'s answer: the number of thresholds at or below the operand.
+            let reached = BUCKET_THRESHOLDS.partition_point(|threshold| *threshold <= millis);
+            assert_eq!(reached as i64, bucket_of(millis), "{millis} ms");
+        }
+    }
+
+    /// The workers' group statement buckets durations in SQL: Postgres must put each in the
+    /// bucket Rust does, or the same history would read differently from each backend.
+    #[tokio::test]
+    async fn postgres_buckets_durations_as_rust_does() {
+        let store = Store::connect(&specdoc_testkit::fresh_postgres_url().await)
+            .await
+            .unwrap();
+        let durations = durations_to_check();
+        let buckets: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT ({})::bigint FROM unnest($1::bigint[]) WITH ORDINALITY AS d (millis, n) \
+             ORDER BY n",
+            bucket_sql("millis")
+        )))
+        .bind(&durations)
+        .fetch_all(store.typed.as_ref().unwrap())
+        .await
+        .unwrap();
+        let expected: Vec<i64> = durations.iter().map(|millis| bucket_of(*millis)).collect();
+        assert_eq!(buckets, expected);
     }
 }
