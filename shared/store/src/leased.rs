@@ -200,10 +200,10 @@ impl Store {
     }
 
     /// Records starts, step events and completions of running jobs atomically (on Postgres in one
-    /// statement, on SQLite in one transaction),
-    /// returning each write's event (`None` where the lease no longer holds, or the attempt
-    /// could not start). Writes of one job are applied in the order given: its start first, its
-    /// completion last. A database error fails them all, and each job treats it as transient.
+    /// statement, on SQLite in one transaction), returning each write's event (`None` where the
+    /// lease no longer holds, or the attempt could not start). Writes of one job are applied in
+    /// the order given: its start first, its completion last. A database error fails them all,
+    /// and each job treats it as transient.
     pub async fn record_leased(&self, writes: &[LeasedWrite]) -> Result<Vec<Option<JobEvent>>> {
         let now = now_millis();
         let Some(typed) = &self.typed else {
@@ -696,7 +696,7 @@ static GROUP: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// `jobs.id, jobs.team_id, …`: the job columns an `UPDATE … FROM` returns unambiguously.
+/// `jobs.id, jobs.team_id, …`: the job columns, unambiguous beside the columns of a join.
 fn prefixed_job_columns() -> String {
     JOB_COLUMNS
         .split(", ")
