@@ -78,6 +78,28 @@ impl Cluster {
     }
 }
 
+/// The database sessions named `application`.
+async fn sessions(database: &sqlx::PgPool, application: &str) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = $1")
+        .bind(application)
+        .fetch_one(database)
+        .await
+        .unwrap()
+}
+
+/// Waits until no database session named `application` is left: the server ends the session of
+/// a client that died once it has run what the client sent.
+async fn sessions_ended(database: &sqlx::PgPool, application: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sessions(database, application).await > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "the killed worker's database sessions are still open"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
 #[tokio::test]
 async fn workers_killed_mid_job_lose_nothing_and_complete_each_job_once() {
     // Enough attempts that no job runs out of them however often the kills hit it; running out
@@ -105,6 +127,9 @@ async fn workers_killed_mid_job_lose_nothing_and_complete_each_job_once() {
         );
     }
     let worker_env = [("LEASE_SECONDS", "2"), ("MAX_CONCURRENT_JOBS", "4")];
+    let database = sqlx::PgPool::connect(&cluster.deployment.database_url)
+        .await
+        .unwrap();
     // Kill a worker each time it is in the middle of a job, at varying points of the pipeline.
     let mut held_by_killed = std::collections::BTreeSet::new();
     for round in 0..kills {
@@ -119,7 +144,19 @@ async fn workers_killed_mid_job_lose_nothing_and_complete_each_job_once() {
             .await
             .unwrap()
             .into_inner();
-        let worker = cluster.worker(&worker_env).await;
+        // The worker's database sessions carry a name of their own, so the test can tell when
+        // they are gone.
+        let sessions_name = format!("chaos-worker-{round}");
+        let database_url = format!(
+            "{}?application_name={sessions_name}",
+            cluster.deployment.database_url
+        );
+        let env = [
+            worker_env.as_slice(),
+            &[("DATABASE_URL", database_url.as_str())],
+        ]
+        .concat();
+        let worker = cluster.worker(&env).await;
         tokio::time::timeout(Duration::from_secs(30), processing.next())
             .await
             .expect("a job starts")
@@ -127,8 +164,16 @@ async fn workers_killed_mid_job_lose_nothing_and_complete_each_job_once() {
             .unwrap();
         // A different moment each round: right at the start, or after some steps ran.
         tokio::time::sleep(Duration::from_millis(37 * (round % 9))).await;
+        assert!(
+            sessions(&database, &sessions_name).await > 0,
+            "the worker's sessions are named"
+        );
         worker.signal("KILL");
         drop(worker);
+        // A group the worker sent before it died still commits (its statement commits on its
+        // own), and the jobs it completes were not interrupted: they count once the server has
+        // finished what the dead worker sent, and ended its sessions.
+        sessions_ended(&database, &sessions_name).await;
         // What the dead worker held is still PROCESSING until its lease expires.
         let held = cluster
             .tracker
