@@ -2,7 +2,7 @@
 //!
 //! [`Worker::run`] runs at most `max_concurrent_jobs` jobs at once, filling its free slots with one
 //! dequeue and one database read (the jobs and their specs; each attempt's start is recorded with
-//! its first writes); a job's slot frees as soon as it has handed its completion to the event
+//! its first writes), which runs beside the next dequeue; a job's slot frees as soon as it has handed its completion to the event
 //! writer, whose commit it then awaits outside the slot. Each job runs under a lease
 //! it renews (`execute.rs`); every step emits a started and a finished event, committed to the
 //! database under the lease in groups with other jobs' writes and then published to Redis
@@ -157,7 +157,9 @@ impl Worker {
             self.clone().renew_leases(),
         );
         let slots = Arc::new(Semaphore::new(self.config.max_concurrent_jobs.max(1)));
-        let mut jobs = JoinSet::new();
+        // One task per leased batch: it reads the batch's jobs and runs them, each in a task of
+        // its own, which a batch's abort aborts with it.
+        let mut batches = JoinSet::new();
         let mut doorbell = None;
         let leasing_stopped = async {
             tokio::select! {
@@ -167,12 +169,13 @@ impl Worker {
         };
         tokio::pin!(leasing_stopped);
         loop {
-            while jobs.try_join_next().is_some() {}
+            while batches.try_join_next().is_some() {}
             let first = tokio::select! {
                 permit = slots.clone().acquire_owned() => match permit { Ok(p) => p, Err(_) => break },
                 () = &mut leasing_stopped => break,
             };
-            // Every free slot is filled in one round trip to Redis and one to the database.
+            // Every free slot is filled in one round trip to Redis, then one to the database
+            // that runs in the batch's task: the next dequeue does not wait for it.
             let mut permits = vec![first];
             while let Ok(permit) = slots.clone().try_acquire_owned() {
                 permits.push(permit);
@@ -184,10 +187,15 @@ impl Worker {
             {
                 Ok(leased) if !leased.is_empty() => {
                     permits.truncate(leased.len());
-                    let started = self.start_leased(leased).await;
-                    for ((leased, started, start), permit) in started.into_iter().zip(permits) {
-                        jobs.spawn(self.clone().execute(leased, started, start, permit));
-                    }
+                    let worker = self.clone();
+                    batches.spawn(async move {
+                        let started = worker.start_leased(leased).await;
+                        let mut jobs = JoinSet::new();
+                        for ((leased, started, start), permit) in started.into_iter().zip(permits) {
+                            jobs.spawn(worker.clone().execute(leased, started, start, permit));
+                        }
+                        jobs.join_all().await;
+                    });
                 }
                 Ok(_) => {
                     drop(permits);
@@ -220,17 +228,18 @@ impl Worker {
             }
         }
         self.draining.store(true, Ordering::SeqCst);
-        while jobs.try_join_next().is_some() {}
-        tracing::info!(in_flight = jobs.len(), "worker stopped leasing; draining");
+        while batches.try_join_next().is_some() {}
+        let in_flight = || self.running.lock().map_or(0, |running| running.len());
+        tracing::info!(in_flight = in_flight(), "worker stopped leasing; draining");
         let drained = tokio::time::timeout(self.config.grace, async {
-            while jobs.join_next().await.is_some() {}
+            while batches.join_next().await.is_some() {}
         })
         .await;
         if drained.is_err() {
             // Out of time: interrupt what still runs and hand it back to the queue now, so
             // another worker continues at once instead of after the lease expires.
             tracing::warn!(
-                in_flight = jobs.len(),
+                in_flight = in_flight(),
                 "grace period over; releasing the jobs still running"
             );
             self.releasing.store(true, Ordering::SeqCst);
@@ -238,11 +247,11 @@ impl Worker {
                 running.values().for_each(|job| job.cancel.cancel());
             }
             let released = tokio::time::timeout(Duration::from_secs(5), async {
-                while jobs.join_next().await.is_some() {}
+                while batches.join_next().await.is_some() {}
             })
             .await;
             if released.is_err() {
-                jobs.abort_all();
+                batches.abort_all();
             }
         }
         signals.cancel();
