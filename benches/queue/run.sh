@@ -85,7 +85,11 @@ specdoc_round() {
   stop_workers
 }
 rate() { grep -m1 -oE "^$1: [0-9]+" | grep -oE '[0-9]+$'; }
-median() { tr ' ' '\n' | grep . | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+# The median of the space-separated numbers on stdin, printed with format $1.
+median() {
+  tr ' ' '\n' | grep . | sort -n |
+    awk -v format="$1\n" '{v[NR] = $1} END {m = int((NR + 1) / 2); printf format, NR % 2 ? v[m] : (v[m] + v[m + 1]) / 2}'
+}
 [ "$peers" = 1 ] && cp benches/queue/bullmq.mjs "$cache/node/"
 
 # The headline: the first layout and BullMQ at concurrency 32 take turns, $repeat runs each, so
@@ -106,15 +110,15 @@ for run in $(seq "$repeat"); do
   bullmq_rates+=" $bullmq_rate"
   ratios+=" $(awk "BEGIN {printf \"%.2f\", $specdoc_rate / $bullmq_rate}")"
 done
-specdoc_median="$(echo "$specdoc_rates" | median)"
+specdoc_median="$(echo "$specdoc_rates" | median %.0f)"
 [ "$repeat" = 1 ] || echo "specdoc workers=${first%x*} slots=${first#*x}: $specdoc_median jobs/s"
 for round in ${rounds#"$first"}; do
   specdoc_round "$round" "$latency_jobs" ""
 done
 echo "specdoc: $specdoc_median jobs/s"
 [ "$peers" = 1 ] || exit 0
-echo "bullmq: $(echo "$bullmq_rates" | median) jobs/s"
-echo "specdoc/bullmq, run by run:$ratios; median $(echo "$ratios" | median)"
+echo "bullmq: $(echo "$bullmq_rates" | median %.0f) jobs/s"
+echo "specdoc/bullmq, run by run:$ratios; median $(echo "$ratios" | median %.2f)"
 node "$cache/node/bullmq.mjs" "$redis_url" "$jobs" 64
 
 (cd benches/queue && BENCH_REDIS="$redis_url/15" exec "$cache/venv/bin/celery" -A celery_bench worker --pool threads --concurrency 32 --loglevel warning >/dev/null 2>&1) & pids+=($!)
