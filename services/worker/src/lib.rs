@@ -2,13 +2,13 @@
 //!
 //! [`Worker::run`] runs at most `max_concurrent_jobs` jobs at once, filling its free slots with one
 //! dequeue and one database read (the jobs and their specs; each attempt's start is recorded with
-//! its first writes), which runs beside the next dequeue; a job's slot frees as soon as it has handed its completion to the event
-//! writer, whose commit it then awaits outside the slot. Each job runs under a lease
-//! it renews (`execute.rs`); every step emits a started and a finished event, committed to the
-//! database under the lease in groups with other jobs' writes and then published to Redis
-//! (`pipeline.rs`, `event_writer.rs`). Cancellation (a signal from the scheduler, a lost lease, or
-//! `JOB_TIMEOUT`) interrupts the running step. On shutdown the worker stops leasing and lets
-//! in-flight jobs finish within the grace period.
+//! its first writes), which runs beside the next dequeue; a job's slot frees as soon as it has
+//! handed its completion to the event writer, whose commit it then awaits outside the slot. Each
+//! job runs under a lease it renews (`execute.rs`); every step emits a started and a finished
+//! event, committed to the database under the lease in groups with other jobs' writes and then
+//! published to Redis (`pipeline.rs`, `event_writer.rs`). Cancellation (a signal from the
+//! scheduler, a lost lease, or `JOB_TIMEOUT`) interrupts the running step. On shutdown the worker
+//! stops leasing and lets in-flight jobs finish within the grace period.
 
 mod api;
 mod event_writer;
@@ -194,7 +194,8 @@ impl Worker {
                         for ((leased, started, start), permit) in started.into_iter().zip(permits) {
                             jobs.spawn(worker.clone().execute(leased, started, start, permit));
                         }
-                        jobs.join_all().await;
+                        // Not `join_all`, which would cancel the batch's other jobs if one panicked.
+                        while jobs.join_next().await.is_some() {}
                     });
                 }
                 Ok(_) => {
