@@ -230,8 +230,10 @@ impl Worker {
         }
         self.draining.store(true, Ordering::SeqCst);
         while batches.try_join_next().is_some() {}
-        let in_flight = || self.running.lock().map_or(0, |running| running.len());
-        tracing::info!(in_flight = in_flight(), "worker stopped leasing; draining");
+        tracing::info!(
+            in_flight = self.running_jobs().len(),
+            "worker stopped leasing; draining"
+        );
         let drained = tokio::time::timeout(self.config.grace, async {
             while batches.join_next().await.is_some() {}
         })
@@ -240,7 +242,7 @@ impl Worker {
             // Out of time: interrupt what still runs and hand it back to the queue now, so
             // another worker continues at once instead of after the lease expires.
             tracing::warn!(
-                in_flight = in_flight(),
+                in_flight = self.running_jobs().len(),
                 "grace period over; releasing the jobs still running"
             );
             self.releasing.store(true, Ordering::SeqCst);
